@@ -1,0 +1,255 @@
+"""The CLI's command handlers: parse arguments into library calls and present the results.
+
+Each handler returns an exit status. User errors raise `CliError` (exit 2) before the database
+is opened, so nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import sys
+from pathlib import Path
+
+from nasdiag.cli import CliError, print_json
+
+logger = logging.getLogger(__name__)
+
+
+def search(args: argparse.Namespace) -> int:
+    """`nasdiag search`: validate, then run or resume the search with a progress bar."""
+    from tqdm import tqdm
+
+    from nasdiag.search import SearchProgress, run_search
+    from nasdiag.search.setup import SearchSetupError, build_search_config
+    from nasdiag.store import Store
+
+    if args.workers is not None and args.workers < 1:
+        raise CliError(f"--workers must be at least 1, got {args.workers}")
+    if args.threads < 1:
+        raise CliError(f"--threads must be at least 1, got {args.threads}")
+    options = {}
+    if args.strategy == "evolution":
+        options = {"population_size": args.population, "sample_size": args.sample_size}
+    elif args.strategy == "halving":
+        options = {"eta": args.eta}
+    try:
+        config = build_search_config(
+            space=args.space, task=args.task, strategy=args.strategy, budget=args.budget,
+            seeds=args.seeds, proxies=[] if args.no_proxy else (args.proxy or ["proxy:epochs=2,data=0.25"]),
+            target=args.target, target_eval=args.target_eval, top_k=args.top_k,
+            data_order=args.data_order, with_baselines=not args.no_baselines, search_seed=args.seed,
+            name=args.name, strategy_options=options,
+        )
+    except (SearchSetupError, ValueError) as error:
+        raise CliError(str(error)) from error
+
+    store = Store(args.db)
+    bar = None if args.no_progress else tqdm(total=0, unit="trial", file=sys.stderr, dynamic_ncols=True)
+
+    def on_progress(progress: SearchProgress) -> None:
+        if bar is None:
+            return
+        bar.total = max(progress.planned, progress.done)
+        bar.n = progress.done
+        bar.set_postfix(trained=progress.trained, reused=progress.reused, diverged=progress.diverged,
+                        failed=progress.failed, refresh=False)
+        bar.refresh()
+
+    try:
+        summary = run_search(config, store, workers=args.workers, threads=args.threads,
+                             device=args.device, progress=on_progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    best = "none" if summary.best_arch is None else f"{summary.best_arch} ({summary.best_score:.4f})"
+    print(f"experiment {summary.experiment_id} ({config.name}) {summary.status}: "
+          f"{summary.trials_trained} trials trained, {summary.trials_reused} reused from the database")
+    print(f"best by the search fidelity: {best}")
+    print(f"next: nasdiag diagnose --experiment {summary.experiment_id} --db {args.db}")
+    return 0 if summary.status == "finished" else 1
+
+
+def list_experiments(args: argparse.Namespace) -> int:
+    """`nasdiag list`: one line per experiment."""
+    from nasdiag.store import Store
+
+    if not Path(args.db).exists():
+        raise CliError(f"database {args.db} not found; run `nasdiag search` or `nasdiag import` first")
+    frame = Store(args.db).list_experiments()
+    if args.json:
+        for row in frame.to_dict(orient="records"):
+            print(json.dumps(row, default=str))
+        return 0
+    if frame.empty:
+        print(f"no experiments in {args.db}")
+        return 0
+    columns = ["experiment_id", "name", "kind", "status", "task", "n_archs", "n_seeds", "n_trials",
+               "best_target_metric", "created_at"]
+    table = frame[columns].copy()
+    table["best_target_metric"] = table["best_target_metric"].map(
+        lambda value: "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4f}"
+    )
+    table["created_at"] = table["created_at"].astype(str).str.slice(0, 19)
+    print(table.to_string(index=False))
+    return 0
+
+
+def spaces(args: argparse.Namespace) -> int:
+    """`nasdiag spaces`: the preset search spaces with their sizes."""
+    from nasdiag.space import list_presets, load_preset_space
+
+    rows = []
+    for name in list_presets():
+        space = load_preset_space(name)
+        rows.append({"name": name, "family": space.family, "dims": space.spec.get("dims", 2),
+                     "cardinality": space.cardinality(), "distinct": space.distinct_cardinality(),
+                     "ops": list(space.ops)})
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        print(f"{row['name']:<28} {row['family']:<6} {row['dims']}D  {row['cardinality']:>14,} archs "
+              f"({row['distinct']:,} distinct)  ops: {', '.join(row['ops'])}")
+    return 0
+
+
+def _resolve_experiment(store, key: str) -> str:
+    from nasdiag.store import StoreError
+
+    try:
+        return store.get_experiment(key)["experiment_id"]
+    except StoreError:
+        found = store.find_experiment(key)
+        if found is None:
+            raise CliError(f"experiment {key!r} not found by id or name; run `nasdiag list --db {store.path}`") from None
+        return found
+
+
+def load_experiment_for_diagnosis(store, experiment_id: str):
+    """Return (trials, curves, context kwargs for `diagnose`) for a stored experiment."""
+    from nasdiag.space import SearchSpace
+
+    experiment = store.get_experiment(experiment_id)
+    trials = store.load_trials(experiment_id)
+    curves = store.load_curves(experiment_id)
+    context: dict = {"maximize": bool(experiment["maximize"])}
+    if experiment.get("target_fidelity"):
+        context["target"] = experiment["target_fidelity"]
+    proxies = experiment.get("proxy_fidelities") or []
+    if proxies:
+        context["proxy"] = proxies[0]
+    if experiment.get("space_hash"):
+        spec = store.load_space_spec(experiment["space_hash"])
+        if spec is not None:
+            space = SearchSpace.from_dict(spec)
+            context["space_ops"] = tuple(space.ops)
+            context["cardinality"] = space.distinct_cardinality()
+            baselines = trials.loc[trials["is_baseline"].astype(bool), "arch"].dropna().unique()
+            membership = []
+            for arch in baselines:
+                try:
+                    membership.append({"baseline": arch, "in_space": bool(space.contains(arch)),
+                                       "distance": int(space.distance(arch))})
+                except ValueError:
+                    membership.append({"baseline": arch, "in_space": False, "distance": None})
+            if membership:
+                import pandas as pd
+
+                context["baseline_membership"] = pd.DataFrame(membership)
+    if experiment.get("task"):
+        from nasdiag.tasks import load_task
+
+        try:
+            data = load_task(experiment["task"], split_seed=0)
+            context["input_size"] = int(max(data.input_shape[1:]))
+        except ValueError:
+            logger.warning("task %s of experiment %s could not be loaded; input size unknown",
+                           experiment["task"], experiment_id)
+    return trials, curves, context
+
+
+def diagnose(args: argparse.Namespace) -> int:
+    """`nasdiag diagnose`: verdicts for a file or a stored experiment."""
+    from nasdiag.diagnose_cmd import DiagnoseInputError, run_diagnose
+    from nasdiag.store import Store
+
+    if (args.file is None) == (args.experiment is None):
+        raise CliError("give either a FILE or --experiment ID (not both); see `nasdiag diagnose --help`")
+    try:
+        if args.file is not None:
+            if not args.file.exists():
+                raise CliError(f"file {args.file} not found")
+            text, code = run_diagnose(args.file, proxy=args.proxy, target=args.target,
+                                      maximize=args.maximize, json_out=args.json,
+                                      fail_on=args.fail_on, seed=args.seed)
+        else:
+            if not Path(args.db).exists():
+                raise CliError(f"database {args.db} not found; pass --db PATH")
+            store = Store(args.db)
+            experiment_id = _resolve_experiment(store, args.experiment)
+            trials, curves, context = load_experiment_for_diagnosis(store, experiment_id)
+            if args.proxy:
+                context["proxy"] = args.proxy
+            if args.target:
+                context["target"] = args.target
+            context["maximize"] = context.get("maximize", True) and args.maximize
+            text, code = run_diagnose(trials, json_out=args.json, fail_on=args.fail_on,
+                                      seed=args.seed, curves=curves, **context)
+    except DiagnoseInputError as error:
+        raise CliError(str(error)) from error
+    print(text)
+    return code
+
+
+def import_file(args: argparse.Namespace) -> int:
+    """`nasdiag import`: import a foreign log into the database in one transaction."""
+    from nasdiag.import_cmd import describe_formats, run_import
+    from nasdiag.ingest.errors import ImportFormatError
+
+    if args.help_formats:
+        print(describe_formats())
+        return 0
+    options = {}
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CliError(f"--option {item!r} is not KEY=VALUE")
+        options[key.strip().replace("-", "_")] = value.strip()
+    try:
+        report, experiment_id = run_import(args.path, db_path=args.db, format=args.format,
+                                           name=args.name, **options)
+    except ImportFormatError as error:
+        raise CliError(str(error)) from error
+    print(report)
+    print(f"next: nasdiag diagnose --experiment {experiment_id} --db {args.db}")
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    """`nasdiag report`: the diagnosis of a stored experiment as HTML or Markdown."""
+    from nasdiag.diagnostics import diagnose as run_diagnosis
+    from nasdiag.report import render_html, render_markdown
+    from nasdiag.store import Store
+
+    if not Path(args.db).exists():
+        raise CliError(f"database {args.db} not found; pass --db PATH")
+    store = Store(args.db)
+    experiment_id = _resolve_experiment(store, args.experiment)
+    trials, curves, context = load_experiment_for_diagnosis(store, experiment_id)
+    if args.proxy:
+        context["proxy"] = args.proxy
+    if args.target:
+        context["target"] = args.target
+    diagnosis = run_diagnosis(trials, curves=curves, **context)
+    experiment = store.get_experiment(experiment_id)
+    meta = {"experiment_id": experiment_id, "name": experiment["name"], "source": experiment["source"]}
+    text = render_html(diagnosis, meta) if args.format == "html" else render_markdown(diagnosis, meta)
+    if args.output is None:
+        print(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
