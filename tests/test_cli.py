@@ -1,0 +1,111 @@
+"""The command line: bad input exits 2 with one line and writes nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+from nasdiag.cli import main
+
+
+def _search(tmp_path, *extra: str) -> list[str]:
+    return ["search", "--db", str(tmp_path / "db.duckdb"), "--no-progress", *extra]
+
+
+def _assert_rejected(capsys, tmp_path, argv, *fragments):
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    for fragment in fragments:
+        assert fragment in err
+    assert not (tmp_path / "db.duckdb").exists()
+
+
+def _write_space(tmp_path, **changes):
+    spec = {"schema_version": 1, "name": "bad", "family": "cell",
+            "ops": ["none", "skip_connect", "nor_conv_3x3"]}
+    spec.update(changes)
+    path = tmp_path / "space.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def test_zero_budget(capsys, tmp_path):
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--budget", "0"), "budget", "0")
+
+
+def test_unknown_task(capsys, tmp_path):
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--task", "cifar10"), "cifar10", "digits")
+
+
+def test_unknown_space(capsys, tmp_path):
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--space", "nope"), "nope", "digits_cell")
+
+
+def test_unknown_op_in_spec(capsys, tmp_path):
+    path = _write_space(tmp_path, ops=["none", "conv3x3"])
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--space", str(path)), "conv3x3", "nor_conv_3x3")
+
+
+def test_empty_op_set(capsys, tmp_path):
+    path = _write_space(tmp_path, ops=[])
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--space", str(path)), "ops")
+
+
+def test_invalid_spec_family(capsys, tmp_path):
+    path = _write_space(tmp_path, family="graph")
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--space", str(path)), "graph", "cell")
+
+
+def test_npz_length_mismatch(capsys, tmp_path):
+    path = tmp_path / "bad.npz"
+    np.savez(path, x=np.zeros((10, 8, 8), dtype=np.float32), y=np.zeros(9, dtype=np.int64))
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--task", f"npz:{path}"), "10", "9")
+
+
+def test_bad_fidelity_spec(capsys, tmp_path):
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--proxy", "p:epochs=0"), "epochs")
+
+
+def test_space_dims_must_match_task(capsys, tmp_path):
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--space", "mnist1d_chain"), "1D", "digits")
+
+
+def test_list_missing_database(capsys, tmp_path):
+    assert main(["list", "--db", str(tmp_path / "db.duckdb")]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_help_names_units():
+    result = subprocess.run([sys.executable, "-m", "nasdiag", "search", "--help"],
+                            capture_output=True, text=True, check=True)
+    assert "--budget" in result.stdout
+    assert "fraction" in result.stdout
+    assert "default: 3" in result.stdout
+
+
+def test_spaces_lists_presets(capsys):
+    assert main(["spaces", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    names = {row["name"] for row in rows}
+    assert {"digits_cell", "digits_chain_narrow"} <= names
+
+
+@pytest.mark.slow
+def test_search_list_diagnose_round_trip(capsys, tmp_path):
+    argv = _search(tmp_path, "--budget", "2", "--seeds", "2", "--proxy", "proxy:epochs=1,data=0.25",
+                   "--target", "target:epochs=2", "--workers", "1", "--name", "tiny")
+    assert main(argv) == 0
+    assert "trials trained" in capsys.readouterr().out
+    assert main(["list", "--db", str(tmp_path / "db.duckdb")]) == 0
+    assert "tiny" in capsys.readouterr().out
+    assert main(["diagnose", "--experiment", "tiny", "--db", str(tmp_path / "db.duckdb"), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert {"noise", "proxy", "coverage"} <= set(payload)
+    assert "kendall_tau" in payload["proxy"]
