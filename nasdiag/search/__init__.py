@@ -1,7 +1,13 @@
 """Search strategies, the runner that drives them, and the executors that train trials."""
 
 from nasdiag.search.executors import Executor, InlineExecutor, LocalProcessExecutor, make_executor
-from nasdiag.search.runner import SearchConfig, SearchProgress, SearchRunner, SearchSummary, run_search
+from nasdiag.search.runner import (
+    SearchConfig,
+    SearchProgress,
+    SearchRunner,
+    SearchSummary,
+    run_search,
+)
 from nasdiag.search.strategy import (
     STRATEGIES,
     Candidate,

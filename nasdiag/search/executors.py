@@ -12,6 +12,7 @@ default.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -54,10 +55,8 @@ def _init_worker(threads: int) -> None:
 
     torch.set_num_threads(threads)
     # Interop threads can only be set before any parallel work starts in the process.
-    try:
+    with contextlib.suppress(RuntimeError):
         torch.set_num_interop_threads(1)
-    except RuntimeError:
-        pass
 
 
 class LocalProcessExecutor(Executor):

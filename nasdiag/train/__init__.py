@@ -1,0 +1,1 @@
+"""Architecture to nn.Module, the training loop and per-process seeding and threads."""

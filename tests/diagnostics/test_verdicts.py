@@ -1,0 +1,118 @@
+"""Each verdict fires on data built to trigger it and stays quiet on clean data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from diagnostics.synthetic import make_trials
+from nasdiag.diagnostics import FAIL, INSUFFICIENT, OK, WARN, Thresholds, diagnose
+from nasdiag.diagnostics.verdicts import at_or_above
+
+
+def _clean(**overrides):
+    options = {"n_archs": 200, "arch_sd": 0.05, "noise_sd": 0.002, "proxy_noise_sd": 0.005, "baseline_offset": -0.05}
+    return make_trials(np.random.default_rng(0), **(options | overrides))
+
+
+def _levels(diagnosis):
+    return {mode: verdict.level for mode, verdict in diagnosis.verdicts.items()}
+
+
+def _failing_checks(verdict):
+    return {check.name for check in verdict.checks if check.level != OK}
+
+
+def test_clean_data_all_ok():
+    diagnosis = diagnose(_clean(), n_resamples=200)
+    assert _levels(diagnosis) == {"noise": OK, "proxy": OK, "coverage": OK}
+    assert "No action needed" in diagnosis.verdicts["noise"].fix
+
+
+def test_noise_fires_on_large_seed_noise():
+    diagnosis = diagnose(_clean(noise_sd=0.05), n_resamples=200)
+    verdict = diagnosis.verdicts["noise"]
+    assert verdict.level == FAIL
+    assert {"icc", "seed_tau_top"} <= _failing_checks(verdict)
+    assert "more seeds" in verdict.fix
+
+
+def test_noise_insufficient_with_one_seed():
+    diagnosis = diagnose(_clean(n_seeds=1), n_resamples=200)
+    assert diagnosis.verdicts["noise"].level == INSUFFICIENT
+    assert diagnosis.verdicts["noise"].checks == ()
+
+
+def test_proxy_fires_on_noisy_proxy():
+    diagnosis = diagnose(_clean(proxy_noise_sd=0.2), n_resamples=200)
+    verdict = diagnosis.verdicts["proxy"]
+    assert verdict.level == FAIL
+    assert "kendall_tau" in _failing_checks(verdict)
+
+
+def test_proxy_fires_on_size_proxy():
+    diagnosis = diagnose(_clean(proxy_from_size=True), n_resamples=200)
+    verdict = diagnosis.verdicts["proxy"]
+    assert "tracks_model_size" in _failing_checks(verdict)
+    assert "model size" in verdict.fix
+
+
+def test_proxy_insufficient_without_second_fidelity():
+    diagnosis = diagnose(_clean(proxy_noise_sd=None), n_resamples=200)
+    assert diagnosis.proxy is None
+    assert diagnosis.verdicts["proxy"].level == INSUFFICIENT
+
+
+def test_coverage_fails_when_baseline_clearly_better():
+    diagnosis = diagnose(_clean(baseline_offset=0.05), n_resamples=200)
+    verdict = diagnosis.verdicts["coverage"]
+    assert verdict.level == FAIL
+    assert "best_found_minus_best_baseline" in _failing_checks(verdict)
+
+
+def test_coverage_warns_on_lacking_op():
+    diagnosis = diagnose(_clean(baseline_ops="conv_3x3;dil_conv_5x5"), n_resamples=200)
+    verdict = diagnosis.verdicts["coverage"]
+    assert verdict.level == WARN
+    assert _failing_checks(verdict) == {"lacking_ops"}
+    assert "dil_conv_5x5" in verdict.fix
+
+
+def test_coverage_warns_on_small_receptive_field():
+    trials = _clean()
+    trials["receptive_field"] = 7
+    diagnosis = diagnose(trials, input_size=28, n_resamples=200)
+    assert "rf_share_below_input" in _failing_checks(diagnosis.verdicts["coverage"])
+
+
+def test_coverage_insufficient_without_baselines():
+    diagnosis = diagnose(_clean(baseline_offset=None), n_resamples=200)
+    assert diagnosis.verdicts["coverage"].level == INSUFFICIENT
+
+
+def test_thresholds_change_the_verdict():
+    strict = Thresholds(proxy_tau_warn=0.99, proxy_tau_fail=0.98)
+    diagnosis = diagnose(_clean(), thresholds=strict, n_resamples=200)
+    assert diagnosis.verdicts["proxy"].level == FAIL
+
+
+def test_thresholds_reject_inverted_limits():
+    with pytest.raises(ValueError, match="proxy_tau_fail"):
+        Thresholds(proxy_tau_warn=0.3, proxy_tau_fail=0.5)
+    with pytest.raises(ValueError, match="icc_warn"):
+        Thresholds(icc_warn=1.5)
+
+
+def test_thresholds_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Thresholds().icc_warn = 0.1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("level", "limit", "expected"), [
+    (OK, WARN, False), (WARN, WARN, True), (FAIL, WARN, True), (INSUFFICIENT, WARN, True),
+    (WARN, FAIL, False), (INSUFFICIENT, FAIL, False), (FAIL, FAIL, True),
+])
+def test_at_or_above(level, limit, expected):
+    assert at_or_above(level, limit) is expected
