@@ -208,6 +208,7 @@ def import_file(args: argparse.Namespace) -> int:
     """`nasdiag import`: import a foreign log into the database in one transaction."""
     from nasdiag.import_cmd import describe_formats, run_import
     from nasdiag.ingest.errors import ImportFormatError
+    from nasdiag.store import StoreError
 
     if args.help_formats:
         print(describe_formats())
@@ -223,6 +224,8 @@ def import_file(args: argparse.Namespace) -> int:
                                            name=args.name, **options)
     except ImportFormatError as error:
         raise CliError(str(error)) from error
+    except StoreError as error:
+        raise CliError(f"import of {args.path} was not written: {error}") from error
     print(report)
     print(f"next: nasdiag diagnose --experiment {experiment_id} --db {args.db}")
     return 0

@@ -58,7 +58,7 @@ def load_trials_file(path: str | Path) -> pd.DataFrame:
     bad = table.loc[seeds.isna() | (seeds != seeds.round()), "seed"]
     if len(bad):
         raise DiagnoseInputError(
-            f"column 'seed' must hold whole numbers, but row {bad.index[0] + 2} of {str(path)!r} holds "
+            f"column 'seed' must contain whole numbers, but line {bad.index[0] + 2} of {str(path)!r} contains "
             f"{bad.iloc[0]!r}; number the seeds (or repeats) 0, 1, 2, ..."
         )
     table["seed"] = seeds.astype(int)

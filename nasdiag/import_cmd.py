@@ -54,7 +54,7 @@ def describe_formats() -> str:
     for name, (_, description) in FORMATS.items():
         lines.append(f"  {name}: {description}")
         options = ", ".join(
-            f"{key} ({annotation.replace(' | None', '')})"
+            f"{key} ({_describe_type(annotation)})"
             for key, annotation in format_options(name).items()
             if key != "on_duplicate"
         )
@@ -62,3 +62,11 @@ def describe_formats() -> str:
     lines.append("  every format: on_duplicate (keep_last, keep_first or error), max_bytes (int)")
     lines.append("pass options as --option KEY=VALUE, for example --option metric_column=CIFAR10TestAccuracy200Epochs")
     return "\n".join(lines)
+
+
+def _describe_type(annotation: str) -> str:
+    if "WideMapping" in annotation:
+        return "text such as seed=acc_s0:0,acc_s1:1 or fidelity=acc_12:proxy,acc_200:target"
+    if annotation.startswith("list[str]"):
+        return "comma-separated names"
+    return annotation.replace(" | None", "")

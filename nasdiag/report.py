@@ -26,7 +26,7 @@ def _interval(bounds: Sequence[float]) -> str:
 
 
 def key_figures(diagnosis: Diagnosis) -> dict[str, list[tuple[str, str]]]:
-    """The headline figures of each mode as (label, formatted value) pairs."""
+    """Format the headline figures of each mode as (label, value) pairs."""
     noise = diagnosis.noise
     figures = {
         "noise": [
@@ -77,7 +77,7 @@ def _trial_line(diagnosis: Diagnosis) -> str:
 
 
 def render_text(diagnosis: Diagnosis, meta: Mapping[str, str] | None = None) -> str:
-    """A plain-text report for the terminal: verdicts first, then the figures behind them."""
+    """Render a plain-text report for the terminal: verdicts first, then the figures behind them."""
     lines = [f"nasdiag diagnosis of {meta.get('source', 'trials') if meta else 'trials'}", _trial_line(diagnosis)]
     lines += [f"note: {n}" for n in diagnosis.notes]
     lines.append("")
@@ -105,7 +105,7 @@ def _markdown_verdict(mode: str, verdict: Verdict, figures: list[tuple[str, str]
 
 
 def render_markdown(diagnosis: Diagnosis, meta: Mapping[str, str] | None = None) -> str:
-    """A Markdown report: a verdict table, then one section per failure mode."""
+    """Render a Markdown report: a verdict table, then one section per failure mode."""
     meta = dict(meta or {})
     title = meta.pop("title", "nasdiag diagnosis")
     lines = [f"# {title}", ""]
@@ -137,7 +137,7 @@ def render_html(
     """One standalone HTML page: verdicts as plain HTML tables, then the figures.
 
     The verdicts need no script. With ``plotly_js="inline"`` the plotly.js bundle (about
-    4 MB) is embedded once, so the figures work offline; with ``"omit"`` the figures are
+    4 MB) is embedded once, so the figures work offline. With ``"omit"`` the figures are
     left out and the page stays small.
     """
     if plotly_js not in ("inline", "omit"):

@@ -1,7 +1,7 @@
 """Search-space coverage: can the space express what good architectures for the task need?
 
 Figures come from the target fidelity of a cleaned trials table. "Sampled" architectures
-are the non-baseline ones; baselines are hand-designed references, judged against the
+are the non-baseline ones. Baselines are hand-designed references, judged against the
 space's op set and, when the caller knows it, their membership in the space.
 """
 
@@ -84,7 +84,7 @@ def op_statistics(
 ) -> pd.DataFrame:
     """Per op: frequency among sampled and top archs, enrichment, Fisher p-value, marginal effect.
 
-    Enrichment is freq_top / freq_sampled; the p-value is the two-sided Fisher exact test of
+    Enrichment is freq_top / freq_sampled. The p-value is the two-sided Fisher exact test of
     the 2x2 table (top or not) x (uses the op or not). The marginal effect is the mean score
     of archs using the op minus that of the others, with a Welch 95% t-interval.
     """

@@ -228,8 +228,7 @@ def analyse_noise(
 
     # Top quantile by mean over all seeds, at least 5 archs so tau has pairs to rank.
     n_top_quantile = min(len(summary), max(5, math.ceil(top_quantile * len(summary))))
-    top_archs = set(summary.index[:n_top_quantile])
-    stability = rank_stability(matrix, np.isin(archs, list(top_archs)))
+    stability = rank_stability(matrix, pd.Index(archs).isin(summary.index[:n_top_quantile]))
 
     top = summary.loc[summary["n_seeds"] >= 1].head(top_k)[["mean", "sd", "n_seeds", "ci_low", "ci_high"]].copy()
     if len(top):

@@ -8,11 +8,12 @@ its count vector instead of copying the data B times:
 
 * Spearman rho of a resample is a count-weighted Pearson correlation of mid-ranks, and
   the mid-ranks follow from cumulative counts, so all resamples cost O(B n).
-* Kendall tau-b of a resample is a count-weighted concordance sum. With both orders fixed
-  by the original data, the sum splits into blocks of about sqrt(n) items: pairs inside a
-  block (small matrix products), pairs across blocks and across value bins (a K x K count
-  table per resample), and pairs across blocks inside one bin. All resamples cost
-  O(B n sqrt(n)) in BLAS instead of O(B n log n) Python-level merges.
+* Kendall tau-b of a resample is a count-weighted concordance sum. Both orders are fixed
+  by the original data, so the sum splits over blocks of about sqrt(n) items in x order and
+  bins of as many in y order. Pairs inside a block are small matrix products, pairs across
+  blocks and bins come from a K x K count table per resample, and pairs across blocks inside
+  one bin are small matrix products again. All resamples cost O(B n sqrt(n)) in BLAS
+  instead of B separate O(n log n) sorts.
 
 Ties follow tau-b and mid-rank Spearman; copies of one architecture inside a resample
 are tied with each other in both variables, as they are when scipy sees the copied data.
@@ -104,10 +105,7 @@ def rank_correlation(
         return RankCorrelation(len(x), tau, nan_ci, rho, nan_ci, 0, confidence)
 
     counts = bootstrap_counts(len(x), n_resamples, rng)
-    # The products are many small matrices; with a shared 2-core machine, OpenBLAS threads
-    # spinning against other processes made them 10x slower than one thread (measured here).
-    with threadpool_limits(limits=1, user_api="blas"):
-        tau_b = weighted_kendall_tau_b(x, y, counts)
+    tau_b = weighted_kendall_tau_b(x, y, counts)
     rho_b = weighted_spearman_rho(x, y, counts)
     return RankCorrelation(
         len(x), tau, percentile_interval(tau_b, confidence),
@@ -147,10 +145,10 @@ def _group_starts(sorted_values: np.ndarray) -> np.ndarray:
 
 def _tie_sums(weights: np.ndarray, order: np.ndarray, starts: np.ndarray,
               own_pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per resample, over tie groups: sum of M(M-1)/2 and of (M^2 - sum w^2)/2, M the group count.
+    """Sum M(M-1)/2 and (M^2 - sum w^2)/2 over tie groups, per resample, M being the group count.
 
-    ``weights`` is (n, B) item-major; ``starts`` marks the runs of equal values in ``order``;
-    ``own_pairs`` is sum over items of w(w-1)/2, the pairs of copies of one item. Only
+    ``weights`` is (n, B) item-major and ``starts`` marks the runs of equal values in ``order``.
+    ``own_pairs`` is the sum over items of w(w-1)/2, the pairs of copies of one item. Only
     groups of two or more items are gathered, so untied data costs nothing here.
     """
     sizes = np.diff(np.r_[starts, len(order)])
@@ -186,8 +184,6 @@ def weighted_kendall_tau_b(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> 
     n, n_resamples = counts.shape
     if len(x) != n or len(y) != n:
         raise ValueError(f"counts has {n} rows but x and y have {len(x)} and {len(y)} items")
-    # float32 keeps the per-block products exact only for counts up to 40 (see _quadratic_form).
-    dtype = np.float32 if counts.max(initial=0) <= 40 else np.float64
     index = np.arange(n)
 
     # Strict total orders: ties broken by the other variable, then by position, the same way in both.
@@ -199,6 +195,9 @@ def weighted_kendall_tau_b(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> 
     block = max(1, math.ceil(math.sqrt(n)))
     n_blocks = math.ceil(n / block)
     padded = n_blocks * block
+    # float32 products and block sums stay exact integers while (block * max count)**2 < 2**24;
+    # bootstrap counts rarely exceed 10, so this holds far beyond n = 100,000.
+    dtype = np.float32 if block * counts.max(initial=0) <= 4096 else np.float64
 
     items = np.zeros((n + 1, n_resamples), dtype=dtype)  # the last row is the zero-weight padding
     items[:n] = counts
@@ -221,11 +220,12 @@ def weighted_kendall_tau_b(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> 
     # Pairs in different x-blocks and different y-bins: only the block and bin indices matter.
     bin_in_x_order = rank_y_in_x_order // block  # padding slots have zero weight, so their bin is harmless
     one_hot = (bin_in_x_order[:, :, None] == np.arange(n_blocks)[None, None, :]).astype(dtype)
-    table = np.matmul(np.ascontiguousarray(one_hot.transpose(0, 2, 1)), weights_x)  # (K blocks, K bins, B)
+    with threadpool_limits(limits=1, user_api="blas"):
+        table = np.matmul(np.ascontiguousarray(one_hot.transpose(0, 2, 1)), weights_x)  # (K blocks, K bins, B)
     earlier = np.cumsum(table, axis=0) - table  # counts in x-blocks before each block, per bin
     below = np.cumsum(earlier, axis=1) - earlier  # ... and in bins below each bin
     above = earlier.sum(axis=1, keepdims=True) - below - earlier
-    concordance += np.einsum("kqb,kqb->b", table.astype(float), (below - above).astype(float))
+    concordance += (table.astype(float) * (below - above)).sum(axis=(0, 1))
 
     # Pairs in different x-blocks inside one y-bin: the earlier x-block comes first.
     later_position = np.sign(np.arange(block)[None, :] - np.arange(block)[:, None])
@@ -238,7 +238,7 @@ def weighted_kendall_tau_b(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> 
     x_starts = _group_starts(x_sorted)
     y_starts = _group_starts(y[y_order])
     joint_starts = np.flatnonzero(np.r_[True, (np.diff(x_sorted) != 0) | (np.diff(y_by_x) != 0)])
-    own_pairs = (item_weights.astype(float) * (item_weights - 1) / 2).sum(axis=0)
+    own_pairs = (item_weights * (item_weights - 1)).sum(axis=0, dtype=float) / 2
     x_tied, x_distinct = _tie_sums(item_weights, x_order, x_starts, own_pairs)
     y_tied, y_distinct = _tie_sums(item_weights, y_order, y_starts, own_pairs)
     _, joint_distinct = _tie_sums(item_weights, x_order, joint_starts, own_pairs)
@@ -256,39 +256,53 @@ def _quadratic_form(weights: np.ndarray, matrices: np.ndarray) -> np.ndarray:
     """sum over k of w[k, :, b] @ M[k] @ w[k, :, b] for each b; weights (K, s, B), matrices (K, s, s)."""
     # A C-contiguous left operand keeps numpy's matmul on BLAS; a transposed view falls back to a slow loop.
     transposed = np.ascontiguousarray(matrices.transpose(0, 2, 1), dtype=weights.dtype)
-    product = np.matmul(transposed, weights)  # (K, s, B): M^T w
-    # Per-block sums stay below 2**24 for counts up to about 40, so float32 is exact there;
-    # the sum over blocks can exceed it and runs in float64.
+    # The products are many small matrices. On a busy 2-core machine, OpenBLAS threads spinning
+    # against other processes made them about 10x slower than one thread (measured while writing this).
+    with threadpool_limits(limits=1, user_api="blas"):
+        product = np.matmul(transposed, weights)  # (K, s, B): M^T w
+    # Per-block sums stay below 2**24 under the dtype rule in weighted_kendall_tau_b, so float32
+    # is exact there. The sum over blocks can exceed it, so it runs in float64.
     per_block = np.einsum("ksb,ksb->kb", product, weights)
     return per_block.astype(float).sum(axis=0)
 
 
 def weighted_spearman_rho(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Spearman rho (mid-ranks) of the data repeated ``counts[i, b]`` times, for every column b."""
-    counts = np.asarray(counts, dtype=float)
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    counts = np.asarray(counts)
     if counts.ndim == 1:
         counts = counts[:, None]
-    rank_x = _weighted_midranks(np.asarray(x, dtype=float), counts)
-    rank_y = _weighted_midranks(np.asarray(y, dtype=float), counts)
-    total = counts.sum(axis=0)
-    dx = rank_x - (counts * rank_x).sum(axis=0) / total
-    dy = rank_y - (counts * rank_y).sum(axis=0) / total
-    covariance = (counts * dx * dy).sum(axis=0)
+    x_order = np.argsort(x, kind="stable")
+    y_order = np.argsort(y, kind="stable")
+    counts_x = counts[x_order]
+    counts_y = counts[y_order]
+    rank_x = _sorted_midranks(x[x_order], counts_x)  # in x order
+    rank_y = _sorted_midranks(y[y_order], counts_y)  # in y order
+    position_in_x = np.empty(len(x), dtype=np.int64)
+    position_in_x[x_order] = np.arange(len(x))
+    rank_x_in_y_order = rank_x[position_in_x[y_order]]
+
+    # Mid-ranks of N items always sum to N(N+1)/2, so only the second moments need sums.
+    total = counts_y.sum(axis=0, dtype=float)
+    rank_sum = total * (total + 1) / 2
+    sum_xx = np.einsum("ib,ib->b", counts_x * rank_x, rank_x)
+    sum_yy = np.einsum("ib,ib->b", counts_y * rank_y, rank_y)
+    sum_xy = np.einsum("ib,ib->b", counts_y * rank_x_in_y_order, rank_y)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rho = covariance / np.sqrt((counts * dx**2).sum(axis=0) * (counts * dy**2).sum(axis=0))
+        centred_square = rank_sum**2 / total
+        rho = (sum_xy - centred_square) / np.sqrt((sum_xx - centred_square) * (sum_yy - centred_square))
     rho[~np.isfinite(rho)] = np.nan
     return np.clip(rho, -1.0, 1.0)
 
 
-def _weighted_midranks(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """(n, B) mid-rank of each item in each resample, ties averaged as scipy.stats.rankdata does."""
-    order = np.argsort(values, kind="stable")
-    starts = _group_starts(values[order])
-    sorted_counts = counts[order]
-    group_total = sorted_counts if len(starts) == len(values) else np.add.reduceat(sorted_counts, starts, axis=0)
-    before = np.cumsum(group_total, axis=0) - group_total
-    group_rank = before + (group_total + 1) / 2
-    group_of_sorted = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(values)]))
-    ranks = np.empty_like(counts)
-    ranks[order] = group_rank[group_of_sorted]
-    return ranks
+def _sorted_midranks(sorted_values: np.ndarray, sorted_counts: np.ndarray) -> np.ndarray:
+    """(n, B) mid-rank of each sorted item in each resample, ties averaged as scipy.stats.rankdata does."""
+    starts = _group_starts(sorted_values)
+    if len(starts) == len(sorted_values):
+        # An item with w copies after C earlier copies spans ranks C+1..C+w: mid-rank C + (w+1)/2.
+        cumulative = np.cumsum(sorted_counts, axis=0, dtype=float)
+        return cumulative - (sorted_counts - 1) / 2
+    group_total = np.add.reduceat(sorted_counts, starts, axis=0, dtype=float)  # (G, B)
+    group_rank = np.cumsum(group_total, axis=0) - (group_total - 1) / 2
+    return group_rank[np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(sorted_values)]))]

@@ -150,7 +150,7 @@ def _coverage(d: Diagnosis) -> dict:
 
 
 def diagnosis_to_dict(d: Diagnosis) -> dict:
-    """The whole diagnosis as one JSON-safe dict with keys summary, noise, proxy, coverage."""
+    """Convert the whole diagnosis to one JSON-safe dict with keys summary, noise, proxy, coverage."""
     summary = {
         "schema_version": 1,
         "verdicts": {mode: v.level for mode, v in d.verdicts.items()},

@@ -1,7 +1,7 @@
 """Verdicts: turn the noise, proxy and coverage figures into ok / warn / fail / insufficient data.
 
 Each verdict lists the checks behind it (value, threshold, level) and a fix in plain words.
-The thresholds live in one frozen dataclass so a user can tighten or relax them; the
+The thresholds live in one frozen dataclass, so a user can tighten or relax them. The
 reason for each default sits next to it and in docs/diagnose-json.md.
 """
 
@@ -93,7 +93,7 @@ class Verdict:
 
 
 def _below(name: str, value: float, warn: float, fail: float | None, message: str) -> Check:
-    """A check that warns (or fails) when ``value`` is below the threshold; NaN values pass as ok."""
+    """Build a check that warns (or fails) when ``value`` is below the threshold. NaN values pass as ok."""
     level = OK
     threshold = warn
     if not math.isnan(value):
@@ -228,7 +228,11 @@ def coverage_verdict(coverage: CoverageResult, thresholds: Thresholds) -> Verdic
     ]
     if has_baselines:
         significant_loss = not math.isnan(gap.gap_ci[1]) and gap.gap_ci[1] < 0
-        level = FAIL if significant_loss else (WARN if gap.gap < 0 else OK)
+        level = OK
+        if significant_loss:
+            level = FAIL
+        elif gap.gap < 0:
+            level = WARN
         checks.append(Check("best_found_minus_best_baseline", gap.gap, 0.0, level,
                             "best sampled architecture minus the best baseline on the target (higher is better); "
                             "fails when the whole 95% interval is below 0"))
@@ -255,7 +259,7 @@ def coverage_verdict(coverage: CoverageResult, thresholds: Thresholds) -> Verdic
 
 
 def at_or_above(level: str, limit: str) -> bool:
-    """Whether a verdict level trips a ``--fail-on`` limit (``warn`` or ``fail``).
+    """Return whether a verdict level trips a ``--fail-on`` limit (``warn`` or ``fail``).
 
     ``insufficient data`` trips ``warn`` (the run cannot be shown to be ok) but not ``fail``.
     """

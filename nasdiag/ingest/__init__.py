@@ -8,7 +8,12 @@ from nasdiag.ingest.commit import commit_import
 from nasdiag.ingest.errors import ImportFormatError
 from nasdiag.ingest.formats import FORMATS, detect_format, format_list, parse_path
 from nasdiag.ingest.model import CopiedSeed, ParsedImport, ValidationReport
-from nasdiag.ingest.safety import MAX_IMPORT_BYTES, check_input_size, safe_upload_path
+from nasdiag.ingest.safety import (
+    MAX_IMPORT_BYTES,
+    check_input_size,
+    check_upload_size,
+    safe_upload_path,
+)
 from nasdiag.ingest.table import WideMapping
 
 __all__ = [
@@ -20,6 +25,7 @@ __all__ = [
     "ValidationReport",
     "WideMapping",
     "check_input_size",
+    "check_upload_size",
     "commit_import",
     "detect_format",
     "format_list",

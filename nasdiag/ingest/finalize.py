@@ -1,6 +1,6 @@
 """The steps every importer shares once a format is parsed: types, duplicates, validation.
 
-A format parser builds raw trial, architecture and curve frames; `build_parsed` turns them
+A format parser builds raw trial, architecture and curve frames. `build_parsed` turns them
 into a `ParsedImport` with fixed column types, applies the duplicate rule and writes the
 validation report.
 """
@@ -30,17 +30,17 @@ logger = logging.getLogger(__name__)
 STATUS_ALIASES = {
     "ok": "ok", "complete": "ok", "completed": "ok", "succeeded": "ok", "success": "ok",
     "finished": "ok", "done": "ok",
-    "diverged": "diverged", "nan": "diverged",
+    "diverged": "diverged",
     "failed": "failed", "fail": "failed", "error": "failed", "crashed": "failed",
-    "user_canceled": "failed", "sys_canceled": "failed", "early_stopped": "pruned",
-    "pruned": "pruned", "stopped": "pruned",
-    "running": "running", "waiting": "running", "unknown": "running",
+    "user_canceled": "failed", "sys_canceled": "failed",
+    "pruned": "pruned", "early_stopped": "pruned",
+    "running": "running", "waiting": "running",
 }
 
 
 @dataclass
 class RawImport:
-    """What a format parser hands to `build_parsed`; mutable while the parser fills it."""
+    """The raw frames and notes of one parsed input, mutable while its parser fills them."""
 
     format: str
     source: str
@@ -96,7 +96,7 @@ def build_parsed(raw: RawImport, *, on_duplicate: str = "keep_last") -> ParsedIm
     trials = _typed_trials(raw.trials)
     if trials.empty:
         raise ImportFormatError(
-            "no trials found", path=raw.source, fix="Check that the file holds results in a supported format"
+            "no trials found", path=raw.source, fix="Check that the file contains results in a supported format"
         )
 
     trials, n_duplicates = _apply_duplicate_rule(trials, raw.source, on_duplicate)

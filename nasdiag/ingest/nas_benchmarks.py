@@ -23,7 +23,7 @@ from nasdiag.ingest.archs import (
 )
 from nasdiag.ingest.errors import ImportFormatError, option_hint
 from nasdiag.ingest.finalize import RawImport
-from nasdiag.ingest.readers import load_json
+from nasdiag.ingest.readers import load_json, read_table
 
 NATS_ARCH_COLUMN = "ArchitectureString"
 MACRO_OPS = ("skip_connect", "mb3_k3", "mb6_k5")  # digit 0 = identity, 1 = MB3_K3, 2 = MB6_K5
@@ -40,7 +40,7 @@ def parse_natsbench(path: Path, *, metric_column: str | None = None) -> RawImpor
     Raises:
         ImportFormatError: `metric_column` is missing or not a numeric column of the file.
     """
-    frame = pd.read_csv(path)
+    frame, _ = read_table(path)
     numeric = [c for c in frame.columns if c != NATS_ARCH_COLUMN and pd.api.types.is_numeric_dtype(frame[c])]
     if metric_column is None:
         raise ImportFormatError(

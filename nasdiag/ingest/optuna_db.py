@@ -243,6 +243,12 @@ def _messages(studies, frame, fidelity, seeds_are_repeats, step_fidelities) -> l
             f"{n_pruned} pruned trials stopped early: stored without a metric at {fidelity!r}; their "
             "intermediate values are in the curves and epochs holds the last reported step"
         )
+    stale = main.loc[main["status"] == "running", "trial_id"].tolist()
+    if stale:
+        messages.append(
+            f"{len(stale)} trials are still RUNNING or WAITING in the log, so they are stale "
+            f"(their process ended without reporting): {stale[:10]}"
+        )
     if not step_fidelities and main["epochs"].notna().any():
         messages.append("intermediate values were stored as curves only; ask for step_<k> fidelities with step_fidelities")
     if seeds_are_repeats:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from nasdiag.ingest.errors import ImportFormatError
 
-# Largest input accepted, in bytes. The largest real log we import (the 15,625-row NATS
-# table) is 3 MB, so 200 MB leaves room for big logs while keeping a stray upload from
-# filling memory. A folder input counts the sum of its files.
+# Largest input accepted, in bytes (200 MiB). Parsing holds the whole input in memory, so the
+# limit keeps a stray upload from filling it; callers with bigger logs pass max_bytes. A folder
+# input counts the sum of its files.
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
 
@@ -39,6 +39,20 @@ def check_input_size(path: Path, max_bytes: int = MAX_IMPORT_BYTES) -> int:
             "the memory for it",
         )
     return size
+
+
+def check_upload_size(filename: str, size_bytes: int, max_bytes: int = MAX_IMPORT_BYTES) -> None:
+    """Raise ImportFormatError when an upload of `size_bytes` exceeds the import limit.
+
+    Call it with the size the upload reports, before writing the upload to disk.
+    """
+    if size_bytes > max_bytes:
+        raise ImportFormatError(
+            f"upload is {size_bytes / 2**20:.1f} MiB, larger than the import limit of "
+            f"{max_bytes / 2**20:.1f} MiB",
+            path=filename,
+            fix="Upload a smaller subset, or import the file from the command line with a higher max_bytes",
+        )
 
 
 def safe_upload_path(upload_dir: str | os.PathLike[str], filename: str) -> Path:

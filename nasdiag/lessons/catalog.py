@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nasdiag.lessons.mismatch import FULL_WIDENING, NARROW_PRESET, widened_space
+from nasdiag.lessons.mismatch import FULL_WIDENING, Widening, widened_space
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LESSONS_DIR = REPO_ROOT / "data" / "lessons"
@@ -52,6 +52,11 @@ class LessonExperiment:
         return LESSONS_DIR / self.lesson / self.variant
 
 
+def narrow_space_path() -> Path:
+    """Return the YAML file of lesson 1's narrow space (written by `write_lesson_spaces`)."""
+    return LESSONS_DIR / MISMATCH / "narrow_space.yaml"
+
+
 def widened_space_path() -> Path:
     """Return the YAML file of lesson 1's fully widened space (written by `write_lesson_spaces`)."""
     return LESSONS_DIR / MISMATCH / "widened_space.yaml"
@@ -59,11 +64,11 @@ def widened_space_path() -> Path:
 
 def write_lesson_spaces() -> None:
     """Write the search-space files the lesson configs name, so the configs resolve."""
-    path = widened_space_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = widened_space(FULL_WIDENING).to_yaml()
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+    for path, widening in ((narrow_space_path(), Widening()), (widened_space_path(), FULL_WIDENING)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = widened_space(widening).to_yaml()
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
 
 
 def lesson_experiments() -> tuple[LessonExperiment, ...]:
@@ -77,7 +82,7 @@ def lesson_experiments() -> tuple[LessonExperiment, ...]:
                         proxies=[], target=NOISE_TARGET, with_baselines=False, search_seed=0)
     return (
         LessonExperiment(MISMATCH, "narrow", "failure", dict(
-            mismatch_common, space=NARROW_PRESET, budget=4, name="lesson: narrow space on MNIST-1D")),
+            mismatch_common, space=str(narrow_space_path()), budget=8, name="lesson: narrow space on MNIST-1D")),
         LessonExperiment(MISMATCH, "widened", "fix", dict(
             mismatch_common, space=str(widened_space_path()), budget=10,
             name="lesson: widened space on MNIST-1D")),

@@ -8,9 +8,9 @@ Chain family: a stem conv with batch norm, then the blocks of each stage (the fi
 stride-2 stage downsamples), each with a shortcut when the space is residual, then ReLU, global
 average pooling and a linear head.
 
-Weight initialisation draws from the global torch RNG, as every `nn.Module` constructor does;
-callers that need reproducible weights either seed it inside `torch.random.fork_rng()` (what the
-trainer does) or pass a `torch.Generator`, which re-initialises every weight from it.
+Weight initialisation draws from the global torch RNG, as every `nn.Module` constructor does.
+For reproducible weights, seed that RNG inside `torch.random.fork_rng()` (the trainer does this),
+or pass a `torch.Generator` to `build_model`, which then re-initialises every weight from it.
 """
 
 from __future__ import annotations

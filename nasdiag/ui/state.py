@@ -18,6 +18,7 @@ from nasdiag.store import DEFAULT_DB_PATH, Store, StoreError, load_bundle
 logger = logging.getLogger(__name__)
 
 DB_ENV_VAR = "NASDIAG_DB"
+DEMO_ENV_VAR = "NASDIAG_DEMO"  # a bundle folder to load into an empty database, or "off"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_BUNDLE = REPO_ROOT / "data" / "demo"
 RUNS_DIR = REPO_ROOT / "data" / "runs"
@@ -45,16 +46,24 @@ def get_store() -> Store:
     return _store_for(str(db_path()))
 
 
+def demo_bundle() -> Path | None:
+    """Return the demo bundle folder: `$NASDIAG_DEMO`, or `data/demo`; None when set to "off"."""
+    configured = os.environ.get(DEMO_ENV_VAR, "").strip()
+    if configured.lower() == "off":
+        return None
+    return Path(configured).expanduser() if configured else DEMO_BUNDLE
+
+
 @st.cache_resource(show_spinner=False)
-def _demo_checked(path: str) -> str | None:
-    """Load the bundled demo into an empty database once per server process; return its id."""
+def _demo_checked(path: str, bundle: str | None) -> str | None:
+    """Load the demo into an empty database once per server process; return its id."""
     store = _store_for(path)
-    if not store.list_experiments().empty:
+    if bundle is None or not store.list_experiments().empty:
         return None
-    if not (DEMO_BUNDLE / "experiment.json").is_file():
-        logger.warning("database %s is empty and the demo bundle %s is missing", path, DEMO_BUNDLE)
+    if not (Path(bundle) / "experiment.json").is_file():
+        logger.warning("database %s is empty and the demo bundle %s is missing", path, bundle)
         return None
-    experiment_id = load_bundle(store, DEMO_BUNDLE)
+    experiment_id = load_bundle(store, bundle)
     logger.info("loaded the demo experiment %s into %s", experiment_id, path)
     return experiment_id
 
@@ -66,7 +75,8 @@ def ensure_demo_loaded() -> str | None:
     logged and shown once, never raised, so the dashboard still opens on an empty database.
     """
     try:
-        return _demo_checked(str(db_path()))
+        bundle = demo_bundle()
+        return _demo_checked(str(db_path()), None if bundle is None else str(bundle))
     except (StoreError, OSError, ValueError) as error:
         logger.error("loading the demo bundle into %s failed: %s", db_path(), error)
         st.warning(f"The demo experiment could not be loaded ({error}). The dashboard starts empty.")

@@ -1,7 +1,7 @@
 """Plotly figure builders: numbers first (a NamedTuple per figure), drawing second.
 
 Every ``plot_*`` returns a ``go.Figure`` with axis titles and hover text naming the
-architecture; empty input gives an empty figure with a message instead of an exception.
+architecture. Empty input gives an empty figure with a message instead of an exception.
 """
 
 from nasdiag.viz.coverage import plot_op_effects, plot_op_frequency, plot_receptive_field, plot_target_distribution
@@ -25,7 +25,7 @@ __all__ = [
 
 
 def diagnosis_figures(diagnosis, metric_name: str = "metric") -> list:
-    """The standard figures of a Diagnosis, in report order."""
+    """Build the standard figures of a Diagnosis, in report order."""
     baselines = diagnosis.coverage.baselines["target_mean"]
     proxy = diagnosis.proxy
     figures = [

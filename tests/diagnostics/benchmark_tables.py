@@ -104,4 +104,5 @@ def fixture_naslib_zc() -> pd.DataFrame:
 
 
 def fixture_ecnas() -> pd.DataFrame:
-    return pd.read_csv(FIXTURES / "ecnas_4v9e_long.csv", dtype={"arch": str})
+    # Two-vertex graphs have no ops; CSV turns their empty cell into NaN.
+    return pd.read_csv(FIXTURES / "ecnas_4v9e_long.csv", dtype={"arch": str}).fillna({"ops": ""})

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from diagnostics.synthetic import make_trials
+from tests.diagnostics.synthetic import make_trials
 from nasdiag.diagnostics.coverage import analyse_coverage
 from nasdiag.diagnostics.table import clean_trials
 

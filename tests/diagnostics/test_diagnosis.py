@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diagnostics.synthetic import make_trials
+from tests.diagnostics.synthetic import make_trials
 from nasdiag.diagnostics import DiagnoseInputError, choose_fidelities, clean_trials, diagnose
 
 

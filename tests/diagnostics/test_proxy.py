@@ -9,7 +9,7 @@ from scipy import stats
 
 from nasdiag.diagnostics.proxy import analyse_proxy, correlation_matrix, epoch_correlations, top_k_overlaps
 from nasdiag.diagnostics.table import clean_trials
-from diagnostics.synthetic import make_trials
+from tests.diagnostics.synthetic import make_trials
 
 
 def _two_fidelity(proxy_values, target_values, baseline=None) -> pd.DataFrame:

@@ -67,7 +67,7 @@ def test_weighted_tau_with_unit_weights_is_plain_tau():
 def test_weighted_tau_large_counts_use_float64():
     rng = np.random.default_rng(6)
     x, y = rng.normal(size=30), rng.normal(size=30)
-    counts = rng.integers(0, 100, (30, 3)).astype(float)  # above the float32-exact limit of 40
+    counts = rng.integers(0, 1000, (30, 3)).astype(float)  # past the float32-exact limit
     repeated = [stats.kendalltau(np.repeat(x, counts[:, b].astype(int)), np.repeat(y, counts[:, b].astype(int)))
                 .statistic for b in range(3)]
     np.testing.assert_allclose(weighted_kendall_tau_b(x, y, counts), repeated, atol=1e-12)

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from diagnostics.synthetic import make_trials
+from tests.diagnostics.synthetic import make_trials
 from nasdiag.diagnostics import FAIL, INSUFFICIENT, OK, WARN, Thresholds, diagnose
 from nasdiag.diagnostics.verdicts import at_or_above
 

@@ -33,7 +33,7 @@ def test_nats_requires_metric_column(tmp_path):
     assert detect_format(path) == "natsbench"
     with pytest.raises(ImportFormatError) as error:
         parse_path(path)
-    assert "--metric-column" in str(error.value)
+    assert "--option metric_column=" in str(error.value)
     assert "CIFAR100TestAccuracy200Epochs" in str(error.value)
 
 

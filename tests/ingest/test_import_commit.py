@@ -108,3 +108,35 @@ def test_option_of_other_format_rejected(tmp_path):
 def test_none_options_are_ignored(tmp_path):
     _, experiment_id = run_import(MACRO, db_path=tmp_path / "test.duckdb", metric_column=None, fidelity=None)
     assert experiment_id
+
+
+def test_text_options_are_converted(tmp_path):
+    path = write_csv(tmp_path / "wide.csv", "arch,acc_s0,acc_s1\na,0.5,0.51\nb,0.6,0.62\n")
+    text, experiment_id = run_import(
+        path, db_path=tmp_path / "test.duckdb", wide="seed=acc_s0:0,acc_s1:1", fidelity="target",
+        maximize="false", on_duplicate="error", max_bytes="100000",
+    )
+    trials = Store(tmp_path / "test.duckdb").load_trials(experiment_id)
+    assert sorted(trials["seed"].unique()) == [0, 1]
+    assert set(trials["fidelity"]) == {"target"}
+    assert "(minimize)" in text
+
+
+def test_invalid_option_value_rejected(tmp_path):
+    path = write_csv(tmp_path / "runs.csv", "arch,seed,fidelity,metric\na,0,t,0.5\n")
+    with pytest.raises(ImportFormatError, match="maximize"):
+        run_import(path, db_path=tmp_path / "test.duckdb", maximize="perhaps")
+    with pytest.raises(ImportFormatError, match="duplicate rule"):
+        run_import(path, db_path=tmp_path / "test.duckdb", on_duplicate="drop")
+
+
+def test_cli_import_error_exits_2(tmp_path, capsys):
+    from nasdiag.cli import main
+
+    path = write_csv(tmp_path / "runs.csv", "arch,seed,metric\na,0,0.5\n")
+    code = main(["import", str(path), "--db", str(tmp_path / "test.duckdb")])
+    assert code == 2
+    assert "--option fidelity=target" in capsys.readouterr().err
+    code = main(["import", str(path), "--db", str(tmp_path / "test.duckdb"), "--option", "fidelity=target"])
+    assert code == 0
+    assert "format: table (detected)" in capsys.readouterr().out

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from ingest_helpers import FIXTURES
 
-from nasdiag.ingest import MAX_IMPORT_BYTES, ImportFormatError, parse_path, safe_upload_path
+from nasdiag.ingest import (
+    MAX_IMPORT_BYTES,
+    ImportFormatError,
+    check_upload_size,
+    parse_path,
+    safe_upload_path,
+)
 
 
 def test_default_limit_is_200_mib():
@@ -60,3 +66,10 @@ def test_upload_name_through_symlink_rejected(tmp_path):
     (upload_dir / "runs.csv").symlink_to(outside)
     with pytest.raises(ImportFormatError, match="outside the upload folder"):
         safe_upload_path(upload_dir, "runs.csv")
+
+
+def test_upload_size_limit():
+    check_upload_size("runs.csv", 1000, max_bytes=1000)
+    with pytest.raises(ImportFormatError, match="larger than the import limit") as error:
+        check_upload_size("runs.csv", 1001, max_bytes=1000)
+    assert "runs.csv" in str(error.value)

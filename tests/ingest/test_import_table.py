@@ -82,7 +82,7 @@ def test_missing_column_error_names_it(tmp_path):
         parse_path(path)
     message = str(error.value)
     assert "fidelity" in message
-    assert "--fidelity" in message
+    assert "--option fidelity=target" in message
     assert str(path) in message
 
 
@@ -225,7 +225,7 @@ def test_wide_table_missing_seed_column(tmp_path):
 
 
 def test_wide_by_seed_requires_fidelity():
-    with pytest.raises(ImportFormatError, match="--fidelity"):
+    with pytest.raises(ImportFormatError, match="--option fidelity=target"):
         WideMapping.parse("seed=acc_s0:0")
 
 

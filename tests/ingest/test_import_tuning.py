@@ -64,6 +64,7 @@ def test_optuna_statuses_and_values(optuna_db):
     trials = parsed.trials.set_index("trial_id")
     assert parsed.report.status_counts == {"ok": 3, "pruned": 1, "failed": 1, "running": 1}
     assert parsed.report.n_stale_running == 1
+    assert any("stale" in message and "cells#5" in message for message in parsed.report.messages)
     assert parsed.maximize is True
     assert trials.loc["cells#0", "metric"] == 0.80
     assert trials.loc["cells#0", "arch"] == "op=conv_3x3 width=16"
@@ -113,7 +114,7 @@ def test_optuna_mixed_directions_need_study(tmp_path):
     path = _optuna_storage(tmp_path, second_direction="minimize")
     with pytest.raises(ImportFormatError) as error:
         parse_path(path)
-    assert "--study" in str(error.value)
+    assert "--option study=NAME" in str(error.value)
     parsed = parse_path(path, study="cells")
     assert parsed.config["studies"] == ["cells"]
 
@@ -205,7 +206,7 @@ Wall time,Step,Value
 def test_tensorboard_requires_fidelity(tmp_path):
     path = write_csv(tmp_path / "run-convnet_seed1-tag-val_acc.csv", TB_CSV)
     assert detect_format(path) == "tensorboard"
-    with pytest.raises(ImportFormatError, match="--fidelity"):
+    with pytest.raises(ImportFormatError, match="--option fidelity=target"):
         parse_path(path)
 
 
