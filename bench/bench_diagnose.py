@@ -35,11 +35,9 @@ from scipy import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from diagnostics.benchmark_tables import FIXTURES, SHARED, load_macro  # noqa: E402
 
 from nasdiag.diagnostics import diagnose  # noqa: E402
+from tests.diagnostics.benchmark_tables import FIXTURES, SHARED, load_macro  # noqa: E402
 
 N_RESAMPLES = 1000
 

@@ -83,8 +83,8 @@ def build_cnn(spec: CnnSpec, input_channels: int = 1, num_classes: int = 10) -> 
 def forward_flops(model: nn.Module, input_shape: tuple[int, ...]) -> int:
     """Count forward FLOPs per sample (2 x multiply-adds) of conv and linear layers.
 
-    BatchNorm, activations and pooling are left out; they are a few percent of the total
-    for these models, so the achieved FLOP/s reported below is slightly low.
+    BatchNorm, activations and pooling are left out. Their cost per output element is a few
+    FLOPs against 2 x C_in x K x K for a convolution, so the reported FLOP/s is slightly low.
     """
     total = 0
 

@@ -130,10 +130,16 @@ def _resolve_experiment(store, key: str) -> str:
 
 def load_experiment_for_diagnosis(store, experiment_id: str):
     """Return (trials, curves, context kwargs for `diagnose`) for a stored experiment."""
-    from nasdiag.space import SearchSpace
+    from nasdiag.space import SearchSpace, canonical_op_name
 
     experiment = store.get_experiment(experiment_id)
     trials = store.load_trials(experiment_id)
+    # Baselines and spaces may spell one op two ways (conv_3x3 and NAS-Bench-201's nor_conv_3x3);
+    # coverage compares op names, so every name is brought to one spelling first.
+    trials["ops"] = [
+        ";".join(canonical_op_name(op) for op in ops.split(";")) if isinstance(ops, str) else ops
+        for ops in trials["ops"]
+    ]
     curves = store.load_curves(experiment_id)
     context: dict = {"maximize": bool(experiment["maximize"])}
     if experiment.get("target_fidelity"):
@@ -145,11 +151,15 @@ def load_experiment_for_diagnosis(store, experiment_id: str):
         spec = store.load_space_spec(experiment["space_hash"])
         if spec is not None:
             space = SearchSpace.from_dict(spec)
-            context["space_ops"] = tuple(space.ops)
+            context["space_ops"] = tuple(dict.fromkeys(canonical_op_name(op) for op in space.ops))
             context["cardinality"] = space.distinct_cardinality()
             baselines = trials.loc[trials["is_baseline"].astype(bool), "arch"].dropna().unique()
             membership = []
             for arch in baselines:
+                # A baseline from the other family (a ResNet chain next to a cell space) can never
+                # be a member; coverage judges it by its ops and score only.
+                if ("chain" if str(arch).startswith("chain:") else "cell") != space.family:
+                    continue
                 try:
                     membership.append({"baseline": arch, "in_space": bool(space.contains(arch)),
                                        "distance": int(space.distance(arch))})
@@ -196,8 +206,10 @@ def diagnose(args: argparse.Namespace) -> int:
             if args.target:
                 context["target"] = args.target
             context["maximize"] = context.get("maximize", True) and args.maximize
+            name = store.get_experiment(experiment_id)["name"]
             text, code = run_diagnose(trials, json_out=args.json, fail_on=args.fail_on,
-                                      seed=args.seed, curves=curves, **context)
+                                      seed=args.seed, curves=curves,
+                                      label=f"experiment {experiment_id} ({name})", **context)
     except DiagnoseInputError as error:
         raise CliError(str(error)) from error
     print(text)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from nasdiag.diagnostics import Diagnosis, Thresholds, diagnose
 from nasdiag.diagnostics.table import REQUIRED_COLUMNS, DiagnoseInputError
-from nasdiag.diagnostics.verdicts import at_or_above
+from nasdiag.diagnostics.verdicts import DEFAULT_THRESHOLDS, at_or_above
 from nasdiag.report import render_text
 
 logger = logging.getLogger(__name__)
@@ -73,13 +74,16 @@ def run_diagnose(
     maximize: bool = True,
     json_out: bool = False,
     fail_on: str | None = None,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
     seed: int = 0,
     n_resamples: int = 1000,
-    space_ops: list[str] | None = None,
+    space_ops: Iterable[str] | Mapping[str, float] | None = None,
     cardinality: float | None = None,
     input_size: float | None = None,
+    baseline_membership: pd.DataFrame | None = None,
+    curves: pd.DataFrame | None = None,
     delta: float | None = None,
+    label: str | None = None,
 ) -> tuple[str, int]:
     """Diagnose a trials table and return (text or JSON, exit status).
 
@@ -90,6 +94,7 @@ def run_diagnose(
         json_out: return one JSON object (keys summary, noise, proxy, coverage) instead of text.
         fail_on: ``warn`` or ``fail``: the exit status is 1 when any verdict is at or above
             that level (``insufficient data`` counts as ``warn``); None always gives 0.
+        label: how the report names the source (default: the path, or "the given table").
         Other arguments are passed to ``diagnose``.
 
     Raises:
@@ -98,13 +103,14 @@ def run_diagnose(
     if fail_on is not None and fail_on not in FAIL_ON_CHOICES:
         raise DiagnoseInputError(f"--fail-on must be one of {FAIL_ON_CHOICES}, got {fail_on!r}")
     if isinstance(source, pd.DataFrame):
-        trials, label = source, "the given table"
+        trials, label = source, label or "the given table"
     else:
-        trials, label = load_trials_file(source), str(source)
+        trials, label = load_trials_file(source), label or str(source)
     logger.info("diagnosing %s (%d rows)", label, len(trials))
     diagnosis: Diagnosis = diagnose(
         trials, proxy=proxy, target=target, maximize=maximize, thresholds=thresholds, seed=seed,
-        n_resamples=n_resamples, space_ops=space_ops, cardinality=cardinality, input_size=input_size, delta=delta,
+        n_resamples=n_resamples, space_ops=space_ops, cardinality=cardinality, input_size=input_size,
+        baseline_membership=baseline_membership, curves=curves, delta=delta,
     )
     if json_out:
         text = json.dumps(diagnosis.to_dict(), indent=2, allow_nan=False)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for diagnostics.synthetic
-from tests.diagnostics.synthetic import make_trials  # noqa: E402
-
-from nasdiag.diagnose_cmd import DiagnoseInputError, run_diagnose  # noqa: E402
+from nasdiag.diagnose_cmd import DiagnoseInputError, run_diagnose
+from tests.diagnostics.synthetic import make_trials
 
 
 @pytest.fixture()
@@ -95,3 +92,18 @@ def test_missing_file_and_bad_fail_on(tmp_path, csv_path):
 
 def test_error_is_value_error():
     assert issubclass(DiagnoseInputError, ValueError)
+
+
+def test_store_context_passed_through():
+    trials = make_trials(np.random.default_rng(4), n_archs=20, baseline_offset=0.0,
+                         baseline_ops="conv_3x3;dil_conv_3x3")
+    curves = pd.DataFrame([{"arch": f"a{i:04d}", "seed": 0, "fidelity": "target", "epoch": e, "val_metric": 0.1 * e + i}
+                           for i in range(20) for e in range(1, 4)])
+    membership = pd.DataFrame({"baseline": ["resnet_like"], "in_space": [False], "distance": [2]})
+    text, _ = run_diagnose(trials, json_out=True, n_resamples=50, space_ops=("conv_3x3", "conv_5x5"),
+                           cardinality=400, input_size=28, baseline_membership=membership, curves=curves)
+    payload = json.loads(text)
+    assert payload["coverage"]["share_evaluated"] == pytest.approx(20 / 400)
+    assert payload["coverage"]["lacking_ops"] == ["dil_conv_3x3"]
+    assert payload["coverage"]["baselines"][0]["in_space"] is False
+    assert payload["proxy"]["epoch_matrix"]["labels"] == ["epoch 1", "epoch 2", "epoch 3"]

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import re
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for diagnostics.synthetic
-from tests.diagnostics.synthetic import make_trials  # noqa: E402
-
-from nasdiag.diagnostics import diagnose  # noqa: E402
-from nasdiag.report import render_html, render_markdown, render_text  # noqa: E402
-from nasdiag.viz import diagnosis_figures  # noqa: E402
+from nasdiag.diagnostics import diagnose
+from nasdiag.report import render_html, render_markdown, render_text
+from nasdiag.viz import diagnosis_figures
+from tests.diagnostics.synthetic import make_trials
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,20 @@ import pandas as pd
 from nasdiag.diagnostics.coverage import CoverageResult, analyse_coverage
 from nasdiag.diagnostics.noise import NoiseResult, analyse_noise
 from nasdiag.diagnostics.proxy import ProxyResult, analyse_proxy
+from nasdiag.diagnostics.serialise import diagnosis_to_dict
 from nasdiag.diagnostics.table import DiagnoseInputError, ExcludedRows, clean_trials
-from nasdiag.diagnostics.verdicts import SEVERITY, Thresholds, Verdict, coverage_verdict, noise_verdict, proxy_verdict
+from nasdiag.diagnostics.verdicts import (
+    DEFAULT_THRESHOLDS,
+    SEVERITY,
+    Thresholds,
+    Verdict,
+    coverage_verdict,
+    noise_verdict,
+    proxy_verdict,
+)
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 # Names that mark the full-budget fidelity when the caller does not say which it is.
 TARGET_NAMES = ("target", "full", "final")
 
@@ -28,7 +36,7 @@ TARGET_NAMES = ("target", "full", "final")
 class Diagnosis:
     """Results and verdicts of ``diagnose``; ``to_dict`` gives the JSON form."""
 
-    noise: NoiseResult | None
+    noise: NoiseResult
     proxy: ProxyResult | None
     coverage: CoverageResult
     verdicts: dict[str, Verdict]
@@ -41,12 +49,11 @@ class Diagnosis:
 
     @property
     def worst_level(self) -> str:
+        """The most severe verdict level (``insufficient data`` ranks with ``warn``)."""
         return max((v.level for v in self.verdicts.values()), key=SEVERITY.__getitem__)
 
     def to_dict(self) -> dict:
-        """JSON-safe dict: NaN and infinities become None, numpy scalars become Python numbers."""
-        from nasdiag.diagnostics.serialise import diagnosis_to_dict
-
+        """Convert to a JSON-safe dict: NaN and infinities become None, numpy scalars Python numbers."""
         return diagnosis_to_dict(self)
 
 
@@ -87,7 +94,7 @@ def choose_fidelities(table: pd.DataFrame, proxy: str | None, target: str | None
         named = [f for f in fidelities if f.lower() in TARGET_NAMES]
         known = {f: e for f, e in epochs.items() if not math.isnan(e)}
         if named:
-            target, why = named[0], "its name"
+            target, why = named[0], "of its name"
         elif len(known) == len(fidelities) and len(fidelities) > 1:
             target, why = max(known, key=lambda f: (known[f], f)), "it has the most epochs"
         else:
@@ -114,7 +121,7 @@ def diagnose(
     proxy: str | None = None,
     target: str | None = None,
     maximize: bool = True,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
     space_ops: Iterable[str] | Mapping[str, float] | None = None,
     cardinality: float | None = None,
     input_size: float | None = None,

@@ -79,6 +79,7 @@ class NoiseResult:
     top_quantile: float
     winners_curse: float  # expected drop of the best-by-one-seed arch when re-evaluated, metric units
     winners_curse_per_seed: tuple[float, ...]
+    winners_curse_archs: tuple[str, ...]  # the best-by-one-seed architecture of each seed position
     top_gap: float  # best mean minus the next distinct mean, metric units
     delta: float  # difference the seeds-needed figure is for
     delta_source: str
@@ -177,6 +178,11 @@ def rank_stability(matrix: np.ndarray, top_mask: np.ndarray) -> tuple[SeedPairSt
 
 def winners_curse(matrix: np.ndarray) -> tuple[float, ...]:
     """Per seed position: best single-seed score minus that arch's mean over its other seeds."""
+    return tuple(drop for _, drop in _single_seed_winners(matrix))
+
+
+def _single_seed_winners(matrix: np.ndarray) -> list[tuple[int, float]]:
+    """(row of the best single-seed score, its drop) per seed position that has a candidate."""
     drops = []
     for column in range(matrix.shape[1]):
         values = matrix[:, column]
@@ -186,8 +192,8 @@ def winners_curse(matrix: np.ndarray) -> tuple[float, ...]:
         if not eligible.any():
             continue
         best = np.flatnonzero(eligible)[np.argmax(values[eligible])]
-        drops.append(float(values[best] - np.nanmean(others[best])))
-    return tuple(drops)
+        drops.append((int(best), float(values[best] - np.nanmean(others[best]))))
+    return drops
 
 
 def _nanmean(values) -> float:
@@ -222,15 +228,18 @@ def analyse_noise(
     """
     summary = add_t_intervals(arch_summary(table, fidelity))
     summary = summary.sort_values(["mean_score", "n_seeds"], ascending=[False, False], kind="stable")
-    archs, matrix = seed_matrix(table, fidelity)
     floor = noise_floor(summary)
     multi = summary.loc[summary["n_seeds"] >= 2]
 
-    # Top quantile by mean over all seeds, at least 5 archs so tau has pairs to rank.
-    n_top_quantile = min(len(summary), max(5, math.ceil(top_quantile * len(summary))))
-    stability = rank_stability(matrix, pd.Index(archs).isin(summary.index[:n_top_quantile]))
+    # The noise floor and ICC use every architecture; the rankings use the search's candidates only.
+    candidates = summary.loc[~summary["is_baseline"]]
+    archs, matrix = seed_matrix(table.loc[~table["is_baseline"]], fidelity)
 
-    top = summary.loc[summary["n_seeds"] >= 1].head(top_k)[["mean", "sd", "n_seeds", "ci_low", "ci_high"]].copy()
+    # Top quantile by mean over all seeds, at least 5 archs so tau has pairs to rank.
+    n_top_quantile = min(len(candidates), max(5, math.ceil(top_quantile * len(candidates))))
+    stability = rank_stability(matrix, pd.Index(archs).isin(candidates.index[:n_top_quantile]))
+
+    top = candidates.head(top_k)[["mean", "sd", "n_seeds", "ci_low", "ci_high"]].copy()
     if len(top):
         rows = matrix[np.searchsorted(archs, top.index.to_numpy())]
         top["prob_best"] = prob_best(rows, rng, n_resamples)
@@ -241,7 +250,7 @@ def analyse_noise(
     top["seeds"] = [tuple(seeds_by_arch.get_group(a).tolist()) for a in top.index]
 
     # Exact ties at the top are common (duplicate or isomorphic archs), so the gap is to the next distinct mean.
-    distinct_means = np.unique(summary["mean_score"].to_numpy())[::-1]
+    distinct_means = np.unique(candidates["mean_score"].to_numpy())[::-1]
     top_gap = float(distinct_means[0] - distinct_means[1]) if len(distinct_means) >= 2 else math.nan
     if delta is None:
         chosen_delta, delta_source = top_gap, "gap between the best mean and the next distinct mean"
@@ -255,7 +264,8 @@ def analyse_noise(
         "seeds_needed": seeds_needed_curve(floor.sd, curve_deltas, alpha=alpha, power=power)
         if np.isfinite(floor.sd) and floor.sd > 0 else np.full(len(effect_sizes), np.nan),
     })
-    curse = winners_curse(matrix)
+    winners = _single_seed_winners(matrix)
+    curse = tuple(drop for _, drop in winners)
 
     logger.debug("noise at fidelity %s: %d archs, noise floor %.4g", fidelity, len(summary), floor.sd)
     return NoiseResult(
@@ -275,6 +285,7 @@ def analyse_noise(
         top_quantile=top_quantile,
         winners_curse=_nanmean(curse),
         winners_curse_per_seed=curse,
+        winners_curse_archs=tuple(str(archs[row]) for row, _ in winners),
         top_gap=top_gap,
         delta=chosen_delta,
         delta_source=delta_source,

@@ -121,8 +121,11 @@ def bootstrap_counts(n: int, n_resamples: int, rng: np.random.Generator) -> np.n
     resamples as scipy.
     """
     index = rng.integers(0, n, (n_resamples, n))
-    flat = (index * n_resamples + np.arange(n_resamples)[:, None]).ravel()
-    return np.bincount(flat, minlength=n * n_resamples).reshape(n, n_resamples).astype(np.float32)
+    # Flat position of (item, resample) in an item-major array, computed in place (6.5M values for
+    # 6,561 items x 1,000 resamples, where temporaries cost more than the arithmetic).
+    index *= n_resamples
+    index += np.arange(n_resamples)[:, None]
+    return np.bincount(index.ravel(), minlength=n * n_resamples).reshape(n, n_resamples).astype(np.float32)
 
 
 def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:

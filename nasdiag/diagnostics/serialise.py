@@ -13,6 +13,7 @@ from nasdiag.diagnostics.rank import RankCorrelation
 if TYPE_CHECKING:
     from nasdiag.diagnostics.diagnosis import Diagnosis
 
+SCHEMA_VERSION = 1
 # Architectures listed per table in the JSON; the full tables stay on the Python objects.
 MAX_LISTED = 10
 
@@ -73,6 +74,7 @@ def _noise(d: Diagnosis) -> dict:
         },
         "winners_curse": noise.winners_curse,
         "winners_curse_per_seed": list(noise.winners_curse_per_seed),
+        "winners_curse_archs": list(noise.winners_curse_archs),
         "top_gap": noise.top_gap,
         "seeds_needed": {
             "delta": noise.delta,
@@ -152,7 +154,7 @@ def _coverage(d: Diagnosis) -> dict:
 def diagnosis_to_dict(d: Diagnosis) -> dict:
     """Convert the whole diagnosis to one JSON-safe dict with keys summary, noise, proxy, coverage."""
     summary = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "verdicts": {mode: v.level for mode, v in d.verdicts.items()},
         "worst": d.worst_level,
         "target": d.target,

@@ -62,6 +62,9 @@ class Thresholds:
                 raise ValueError(f"threshold {fail}={getattr(self, fail)} must not exceed {warn}={getattr(self, warn)}")
 
 
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 @dataclass(frozen=True)
 class Check:
     """One comparison of a figure with its threshold."""
@@ -162,6 +165,13 @@ def proxy_verdict(proxy: ProxyResult | None, thresholds: Thresholds, noise_floor
             f"at least {thresholds.min_common_archs} are needed.",
             "Evaluate a random sample of at least 30 architectures at both the proxy and the target "
             "fidelity, then rerun the diagnosis.",
+        )
+    if math.isnan(proxy.correlation.kendall_tau):
+        return Verdict(
+            "proxy", INSUFFICIENT,
+            f"The {proxy.n_common} shared architectures have a constant mean at the proxy or the target, "
+            "so no rank correlation is defined.",
+            "Check that the proxy and target metrics were recorded (not a placeholder value), then rerun.",
         )
     top_share = next((o for o in proxy.top_k if o.label.startswith("top")), None)
     size_rho = max(abs(proxy.model_size.rho_proxy_params) if not math.isnan(proxy.model_size.rho_proxy_params) else 0,

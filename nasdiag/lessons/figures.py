@@ -104,7 +104,7 @@ def plot_seed_effects(effects: pd.DataFrame, selected: int | None = None) -> go.
 
 
 def plot_pick(scores: SeedScores, label: str | None, seed_position: int = 0) -> go.Figure:
-    """Each architecture's one-seed score against its mean over the other seeds; the pick highlighted."""
+    """Plot each architecture's one-seed score against its mean over the other seeds, the pick highlighted."""
     title, x_title, y_title = "One seed vs the other seeds", "accuracy on the seed you saw (%)", \
         "mean accuracy on the other seeds (%)"
     if scores.n_seeds < 2:

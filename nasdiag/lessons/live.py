@@ -1,7 +1,7 @@
 """Learner reruns: the search configs the lesson controls produce, and the CLI line that runs them.
 
 A rerun is a real `nasdiag search` process writing into the dashboard's database. Its
-experiment id is the hash of its config, so the page knows the id before the process starts,
+experiment id is the hash of its config, so the page computes the id before the process starts,
 and a rerun with settings tried before resumes (and finishes at once) instead of training again.
 
 Sizes are chosen so that a rerun trains in under a minute on 2 idle cores, measured from the

@@ -35,7 +35,7 @@ RF_SAMPLE_SIZE = 2000
 
 @dataclass(frozen=True)
 class Widening:
-    """Which additions the learner switched on, relative to the narrow preset."""
+    """The additions the learner switched on, relative to the narrow preset."""
 
     larger_kernels: bool = False  # conv_5x5 and conv_7x7
     dilation: bool = False  # dil_conv_3x3 and dil_conv_5x5
@@ -88,7 +88,7 @@ def widened_space(widening: Widening) -> SearchSpace:
 
 @dataclass(frozen=True)
 class SpaceCheck:
-    """What the space and the baselines predict before any training."""
+    """Predictions from the space and the baselines, made before any training."""
 
     space_name: str
     cardinality: int
@@ -140,7 +140,7 @@ def check_space(space: SearchSpace, *, seed: int = 0, n_samples: int = RF_SAMPLE
 
 @dataclass(frozen=True)
 class MismatchOutcome:
-    """What training showed: the coverage verdict and the best found against the baseline."""
+    """Training results: the coverage verdict and the best found against the baseline."""
 
     level: str  # the coverage verdict
     n_sampled: int
@@ -173,7 +173,7 @@ def mismatch_outcome(diagnosis) -> MismatchOutcome:
 
 
 def check_sentences(check: SpaceCheck) -> list[str]:
-    """The predictions made before training, worded from the check's numbers."""
+    """Word the predictions made before training from the check's numbers."""
     sentences = []
     if check.share_seeing_input == 0:
         sentences.append(
@@ -201,7 +201,7 @@ def check_sentences(check: SpaceCheck) -> list[str]:
 
 
 def outcome_sentences(outcome: MismatchOutcome) -> list[str]:
-    """What training showed, worded from the gap and its interval."""
+    """Word the training results from the gap and its interval."""
     from nasdiag.lessons.wording import gap_sentence
 
     sentences = [gap_sentence(outcome.best_found_mean, outcome.baseline_mean, outcome.gap_ci,

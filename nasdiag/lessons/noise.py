@@ -1,8 +1,8 @@
 """Lesson 3, evaluation noise: the same architectures trained with several seeds.
 
-The numbers here answer the lesson's questions from a trials table whose architectures all
-have the same seeds at one fidelity: which architecture wins when it is ranked by the mean
-of only the first n seeds, how often that winner is the best by all seeds, how much its
+The functions here take a trials table whose architectures all have the same seeds at one
+fidelity. They compute which architecture wins when ranked by the mean of only the first n
+seeds and how often that winner is the best by all seeds. They also compute how far its
 score falls on the seeds it was not ranked by (the winner's curse), and how much of the
 seed-to-seed variance a fixed data order removes.
 """
@@ -135,9 +135,9 @@ def seed_count_effects(scores: SeedScores) -> pd.DataFrame:
     """For each seed count n, enumerate every subset of n seeds and rank by the subset mean.
 
     Returns one row per n (1..seeds) with ``n_subsets``, ``share_best`` (share of subsets
-    whose winner is the best by all seeds), ``distinct_winners`` and ``winners_curse``: the
-    mean over subsets of the winner's subset mean minus its mean over the other seeds
-    (NaN when n uses every seed, since no seed is left to re-evaluate on).
+    whose winner is the best by all seeds), ``distinct_winners`` and ``winners_curse``.
+    The curse is the mean over subsets of the winner's subset mean minus its mean over the
+    other seeds. It is NaN when n uses every seed, because no seed is left to re-evaluate on.
     """
     best_all = _argmax_by_name(scores.scores.mean(axis=1), scores.archs)
     rows = []
@@ -206,7 +206,7 @@ def compare_data_order(varied: SeedScores, fixed: SeedScores) -> DataOrderCompar
 
 @dataclass(frozen=True)
 class PickOutcome:
-    """Where an architecture picked from one-seed results lands after re-evaluation."""
+    """Rank and score of an architecture picked from one-seed results, after re-evaluation."""
 
     arch: str
     label: str
@@ -218,7 +218,7 @@ class PickOutcome:
 
 
 def one_seed_view(scores: SeedScores, seed_position: int = 0) -> pd.DataFrame:
-    """The one-seed results a learner picks from: label and score, best first."""
+    """Return the one-seed results a learner picks from: label and score, best first."""
     frame = pd.DataFrame({"label": scores.labels, "arch": scores.archs,
                           "accuracy": scores.scores[:, seed_position]})
     return frame.sort_values(["accuracy", "arch"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -1,10 +1,10 @@
 """Lesson 2, proxy task divergence: a cheap fidelity that ranks architectures unlike the target.
 
 The prepared experiment trains every architecture at several proxies of rising cost and at
-the target, so one table answers: how well does each proxy's ranking match the target's
-(Kendall tau with its bootstrap interval), what does trusting its pick cost on the target
-(regret), and how much of that loss does re-checking the proxy's top k at the target (what
-`--target-eval top` does during a search) win back.
+the target. From that one table this module computes how well each proxy's ranking matches
+the target's (Kendall tau with its bootstrap interval) and what trusting its pick costs on
+the target (regret). It also computes how much of that loss re-checking the proxy's top k at
+the target wins back, which is what `--target-eval top` does during a search.
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def recheck_sentence(point: ProxyPoint, k: int) -> str:
 
 
 def cheapest_sentence(points_in: Sequence[ProxyPoint]) -> str:
-    """Name the cheapest proxy whose ranking holds, or say that none does."""
+    """Name the cheapest proxy whose ranking holds, or state that none does."""
     holding = cheapest_holding(points_in)
     if holding is None:
         return "No proxy of this sweep passes the proxy verdict; raise the proxy's budget or re-rank at the target."

@@ -1,7 +1,7 @@
 """Sentences built from numbers, so that a lesson's text never claims what its data lacks.
 
-Every helper takes the numbers and picks its wording from their sign and size; the lesson
-modules call these and the tests check the choice of words against the numbers.
+Every helper takes the numbers and picks its wording from their sign and size. The lesson
+modules call these helpers, and the tests check the choice of words against the numbers.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def gap_sentence(found: float, reference: float, ci: tuple[float, float], *, fou
                  reference_label: str) -> str:
     """Compare two accuracies, choosing the wording from the gap and its 95% interval.
 
-    ``ci`` is the interval of ``found - reference``. The sentence says "below" only when the
+    ``ci`` is the interval of ``found - reference``. The sentence contains "below" only when the
     gap is negative, and calls a gap clear only when the whole interval is on one side of 0.
     """
     gap = found - reference

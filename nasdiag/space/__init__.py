@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from nasdiag.space.architecture import Architecture, arch_hash
 from nasdiag.space.errors import ArchitectureParseError, OutOfSpaceError, SpaceValidationError
-from nasdiag.space.operations import NB201_OPS, OPERATIONS, OpInfo
+from nasdiag.space.operations import NB201_OPS, OPERATIONS, OpInfo, canonical_op_name
 from nasdiag.space.presets import (
     Baseline,
     list_baseline_tasks,
@@ -28,6 +28,7 @@ __all__ = [
     "SearchSpace",
     "SpaceValidationError",
     "arch_hash",
+    "canonical_op_name",
     "list_baseline_tasks",
     "list_presets",
     "load_baselines",

@@ -54,3 +54,8 @@ NB201_OPS: tuple[str, ...] = (
 def op_info(name: str) -> OpInfo:
     """Look up one operation; raises KeyError for an unknown name."""
     return OPERATIONS[name]
+
+
+def canonical_op_name(name: str) -> str:
+    """Return the one spelling of an op for comparisons: NAS-Bench-201's `nor_conv_KxK` is `conv_KxK`."""
+    return name[len("nor_"):] if name.startswith("nor_conv_") else name

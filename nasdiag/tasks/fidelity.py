@@ -71,7 +71,7 @@ class Fidelity:
         Convolution FLOPs grow with the square of the channel multiplier, and samples seen
         grow with epochs and data fraction, so (epochs=1, data=1, width=1) costs 1.0.
         NOTE: a class subset is not counted, because the fraction of samples it keeps
-        depends on the task; the estimate is high for fidelities with `classes`.
+        depends on the task. The estimate is too high for fidelities with `classes`.
         """
         return self.epochs * self.data_fraction * self.width_mult**2
 
@@ -166,7 +166,9 @@ class Fidelity:
             FidelityError: when a class is not a label of `data`, or `seed` is invalid.
         """
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise FidelityError(f"fidelity {self.name!r}: seed={seed!r}; pass an integer >= 0")
+            raise FidelityError(
+                f"fidelity {self.name!r}: seed={seed!r} is invalid; pass an integer >= 0"
+            )
         if self.classes is None and self.data_fraction == 1.0:
             return data
 

@@ -104,8 +104,8 @@ def _mnist1d_cached(cache_dir: str | None) -> RawDataset:
 def _generate_mnist1d(args: object) -> tuple[np.ndarray, np.ndarray]:
     from mnist1d.data import make_dataset
 
-    # make_dataset seeds the global `random` and `numpy.random` generators; restore both so
-    # that loading a task leaves no trace on the caller's global random state.
+    # make_dataset seeds the global `random` and `numpy.random` generators. Both are restored,
+    # so loading a task leaves the caller's global random state unchanged.
     python_state = random.getstate()
     numpy_state = np.random.get_state()
     try:

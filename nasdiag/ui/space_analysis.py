@@ -127,6 +127,8 @@ def _range(values: np.ndarray) -> ValueRange:
 
 def _profile(samples, space, input_shape, num_classes) -> tuple[ValueRange | None, ValueRange | None, str | None]:
     """Build each sampled model once (CPU) and count its params and FLOPs."""
+    if not samples:
+        return None, None, "no architectures were profiled (n_profiled=0)"
     try:
         from nasdiag.train.profile import profile_architecture
     except ImportError as error:

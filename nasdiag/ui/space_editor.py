@@ -40,6 +40,7 @@ def cell_spec(
     stages: int,
     cells_per_stage: int,
     edge_ops: Mapping[str, Sequence[str]],
+    description: str = "",
 ) -> dict[str, Any]:
     """Build a cell spec; one shared `ops` list when every edge offers the same ops."""
     per_edge = {key: list(edge_ops.get(key, ())) for key in CELL_EDGE_KEYS}
@@ -47,6 +48,7 @@ def cell_spec(
         "schema_version": 1,
         "family": "cell",
         "name": name,
+        "description": description,
         "dims": dims,
         "stem_channels": stem_channels,
         "stem_kernel": stem_kernel,
@@ -71,6 +73,7 @@ def chain_spec(
     stem_kernel: int,
     residual: bool,
     stages: pd.DataFrame,
+    description: str = "",
 ) -> dict[str, Any]:
     """Build a chain spec from the stage table of the editor.
 
@@ -91,6 +94,7 @@ def chain_spec(
         "schema_version": 1,
         "family": "chain",
         "name": name,
+        "description": description,
         "dims": dims,
         "stem_channels": stem_channels,
         "stem_kernel": stem_kernel,

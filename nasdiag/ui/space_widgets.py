@@ -54,6 +54,7 @@ def fill_widgets(spec: dict[str, Any]) -> None:
     values: dict[str, Any] = {
         "family": spec["family"],
         "name": spec["name"],
+        "description": spec.get("description", ""),
         "dims": int(spec.get("dims", 2)),
         "stem_channels": int(spec.get("stem_channels", 16)),
         "stem_kernel": int(spec.get("stem_kernel", 3)),
@@ -111,6 +112,7 @@ def spec_from_widgets(stage_rows: pd.DataFrame | None) -> dict[str, Any]:
     get = st.session_state.get
     common = {
         "name": (get(editor_key("name")) or "").strip() or "my_space",
+        "description": get(editor_key("description")) or "",
         "dims": int(get(editor_key("dims"), 2)),
         "stem_channels": int(get(editor_key("stem_channels"), 16)),
         "stem_kernel": int(get(editor_key("stem_kernel"), 3)),

@@ -4,7 +4,12 @@ Every ``plot_*`` returns a ``go.Figure`` with axis titles and hover text naming 
 architecture. Empty input gives an empty figure with a message instead of an exception.
 """
 
-from nasdiag.viz.coverage import plot_op_effects, plot_op_frequency, plot_receptive_field, plot_target_distribution
+from nasdiag.viz.coverage import (
+    plot_op_effects,
+    plot_op_frequency,
+    plot_receptive_field,
+    plot_target_distribution,
+)
 from nasdiag.viz.curves import plot_best_so_far, plot_learning_curves
 from nasdiag.viz.noise import (
     plot_prob_best,
@@ -13,7 +18,12 @@ from nasdiag.viz.noise import (
     plot_seeds_needed,
     plot_winners_curse,
 )
-from nasdiag.viz.proxy import plot_correlation_heatmap, plot_overlap_curve, plot_proxy_scatter, plot_rank_flips
+from nasdiag.viz.proxy import (
+    plot_correlation_heatmap,
+    plot_overlap_curve,
+    plot_proxy_scatter,
+    plot_rank_flips,
+)
 
 __all__ = [
     "diagnosis_figures",

@@ -117,6 +117,7 @@ def plot_rank_stability(noise: NoiseResult) -> go.Figure:
 
 class WinnersCurse(NamedTuple):
     seeds: list[str]
+    archs: list[str]  # the single-seed winner of each seed
     drops: np.ndarray
     mean_drop: float
     noise_floor: float
@@ -124,6 +125,7 @@ class WinnersCurse(NamedTuple):
 
 def winners_curse_data(noise: NoiseResult) -> WinnersCurse:
     return WinnersCurse([f"seed {i}" for i in range(len(noise.winners_curse_per_seed))],
+                        list(noise.winners_curse_archs),
                         np.array(noise.winners_curse_per_seed, dtype=float), noise.winners_curse,
                         noise.noise_floor.sd)
 
@@ -136,8 +138,8 @@ def plot_winners_curse(noise: NoiseResult, metric_name: str = "metric") -> go.Fi
     if not len(data.drops):
         return empty_figure(title, x_title, y_title, "Needs architectures with 2 or more seeds.")
     figure = base_figure(title, x_title, y_title)
-    figure.add_trace(go.Bar(x=data.seeds, y=data.drops, marker_color=COLOURS["top"], name="drop",
-                            hovertemplate="%{x}<br>drop %{y:.4g}<extra></extra>"))
+    figure.add_trace(go.Bar(x=data.seeds, y=data.drops, marker_color=COLOURS["top"], name="drop", text=data.archs,
+                            hovertemplate="%{x}: winner arch %{text}<br>drop %{y:.4g}<extra></extra>"))
     if np.isfinite(data.noise_floor):
         figure.add_hline(y=data.noise_floor, line_dash="dash", line_color=COLOURS["muted"],
                          annotation_text="noise floor")

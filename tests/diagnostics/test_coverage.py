@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tests.diagnostics.synthetic import make_trials
 from nasdiag.diagnostics.coverage import analyse_coverage
 from nasdiag.diagnostics.table import clean_trials
+from tests.diagnostics.synthetic import make_trials
 
 
 def _coverage(trials: pd.DataFrame, **kwargs):

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.diagnostics.synthetic import make_trials
 from nasdiag.diagnostics import DiagnoseInputError, choose_fidelities, clean_trials, diagnose
+from tests.diagnostics.synthetic import make_trials
 
 
 def _trials():

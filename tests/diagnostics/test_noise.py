@@ -87,6 +87,13 @@ def test_winners_curse_known_answer():
     assert winners_curse(matrix) == pytest.approx((6.0, -1.5, 3.0))
 
 
+def test_winners_curse_names_the_winners():
+    table, _ = clean_trials(_long([[10.0, 4.0, 4.0], [5.0, 5.0, 5.0], [6.0, 6.0, 9.0]]))
+    result = analyse_noise(table, "target", rng=np.random.default_rng(0))
+    assert result.winners_curse_archs == ("a0", "a2", "a2")
+    assert result.winners_curse == pytest.approx(2.5)
+
+
 def test_prob_best_sums_to_one_and_reproducible():
     matrix = np.array([[1.0, 1.1, 0.9], [1.05, 1.0, 1.2], [0.2, 0.3, 0.1]])
     first = prob_best(matrix, np.random.default_rng(0), 500)

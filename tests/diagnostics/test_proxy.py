@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from nasdiag.diagnostics.proxy import analyse_proxy, correlation_matrix, epoch_correlations, top_k_overlaps
+from nasdiag.diagnostics.proxy import (
+    analyse_proxy,
+    correlation_matrix,
+    epoch_correlations,
+    top_k_overlaps,
+)
 from nasdiag.diagnostics.table import clean_trials
 from tests.diagnostics.synthetic import make_trials
 

@@ -174,3 +174,15 @@ def _quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", stats.ConstantInputWarning)
         yield
+
+
+@settings(max_examples=40, deadline=None)
+@given(pairs, st.integers(0, 2**31))
+def test_weighted_rho_matches_scipy_property(points, seed):
+    x = np.array([p[0] for p in points])
+    y = np.array([p[1] for p in points])
+    counts = bootstrap_counts(len(x), 5, np.random.default_rng(seed))
+    ours = weighted_spearman_rho(x, y, counts)
+    with _quiet():
+        reference = [stats.spearmanr(x[i], y[i]).statistic for i in _resample_indices(len(x), 5, seed)]
+    np.testing.assert_allclose(ours, reference, atol=1e-9, equal_nan=True)

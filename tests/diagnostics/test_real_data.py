@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from nasdiag.diagnostics import diagnose
 from tests.diagnostics.benchmark_tables import (
     SHARED,
     fixture_ecnas,
@@ -21,7 +22,6 @@ from tests.diagnostics.benchmark_tables import (
     load_macro,
     load_natsbench,
 )
-from nasdiag.diagnostics import diagnose
 
 shared_data = pytest.mark.skipif(not SHARED.is_dir(), reason="/work/shared/data is absent")
 

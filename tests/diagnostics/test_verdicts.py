@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tests.diagnostics.synthetic import make_trials
 from nasdiag.diagnostics import FAIL, INSUFFICIENT, OK, WARN, Thresholds, diagnose
 from nasdiag.diagnostics.verdicts import at_or_above
+from tests.diagnostics.synthetic import make_trials
 
 
 def _clean(**overrides):

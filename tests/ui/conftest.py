@@ -94,6 +94,32 @@ def no_demo(monkeypatch):
     monkeypatch.setenv("NASDIAG_DEMO", "off")
 
 
+@pytest.fixture(scope="session")
+def shared_dbs(tmp_path_factory) -> dict[str, Path]:
+    """Read-only databases built once per session, so the dashboard's caches serve repeat visits.
+
+    Tests that write (imports, cancels, saves) use the per-test `store` instead.
+    """
+    folder = tmp_path_factory.mktemp("shared_dbs")
+    paths = {}
+    for variant, options in {"multi_seed": {}, "single_seed": {"seeds": 1},
+                             "nan_metrics": {"nan_share": 0.3, "rng_seed": 3}}.items():
+        paths[variant] = folder / f"{variant}.duckdb"
+        add_search_experiment(Store(paths[variant]), name=f"{variant} search", **options)
+    paths["empty"] = folder / "empty.duckdb"
+    Store(paths["empty"])
+    return paths
+
+
+@pytest.fixture()
+def use_db(monkeypatch, shared_dbs):
+    """Return a function that points the dashboard at one of the shared databases."""
+    def point_at(variant: str) -> Path:
+        monkeypatch.setenv("NASDIAG_DB", str(shared_dbs[variant]))
+        return shared_dbs[variant]
+    return point_at
+
+
 @pytest.fixture()
 def db_path(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "nasdiag.duckdb"

@@ -15,16 +15,16 @@ def _texts(app, kind: str) -> list[str]:
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_page_opens_on_multi_seed_experiment(store, user_dirs, page):
-    add_search_experiment(store)
+def test_page_opens_on_multi_seed_experiment(use_db, user_dirs, page):
+    use_db("multi_seed")
     app = open_app(page)
     assert not app.exception, app.exception
     assert not _texts(app, "error")
 
 
 @pytest.mark.parametrize("page", ["noise", "proxy", "coverage", "architecture"])
-def test_diagnostics_page_draws_charts(store, page):
-    add_search_experiment(store)
+def test_diagnostics_page_draws_charts(use_db, page):
+    use_db("multi_seed")
     app = open_app(page)
     assert len(plotly_charts(app)) >= 1
     captions = " ".join(_texts(app, "caption"))
@@ -32,42 +32,44 @@ def test_diagnostics_page_draws_charts(store, page):
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_page_opens_on_single_seed_experiment(store, user_dirs, page):
-    add_search_experiment(store, seeds=1)
+def test_page_opens_on_single_seed_experiment(use_db, user_dirs, page):
+    use_db("single_seed")
     app = open_app(page)
     assert not app.exception, app.exception
     assert not _texts(app, "error")
 
 
-def test_noise_page_explains_single_seed(store):
-    add_search_experiment(store, seeds=1)
+def test_noise_page_explains_single_seed(use_db):
+    use_db("single_seed")
     app = open_app("noise")
     notes = " ".join(_texts(app, "info") + _texts(app, "warning"))
     assert "single seed" in notes or "insufficient data" in notes
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_page_opens_with_nan_metrics(store, user_dirs, page):
-    add_search_experiment(store, nan_share=0.3, rng_seed=3)
+def test_page_opens_with_nan_metrics(use_db, user_dirs, page):
+    use_db("nan_metrics")
     app = open_app(page)
     assert not app.exception, app.exception
     assert not _texts(app, "error")
 
 
-def test_report_counts_left_out_nan_trials(store):
-    add_search_experiment(store, nan_share=0.3, rng_seed=3)
+def test_report_counts_left_out_nan_trials(use_db):
+    use_db("nan_metrics")
     app = open_app("report")
     assert any("were left out of every statistic" in text for text in _texts(app, "warning"))
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_page_opens_on_empty_database(db_path, user_dirs, page):
+def test_page_opens_on_empty_database(use_db, user_dirs, page):
+    use_db("empty")
     app = open_app(page)
     assert not app.exception, app.exception
     assert not _texts(app, "error")
 
 
-def test_empty_database_points_to_run_and_import(db_path):
+def test_empty_database_points_to_run_and_import(use_db):
+    use_db("empty")
     app = open_app("noise")
     assert any("no experiments yet" in text for text in _texts(app, "info"))
 
@@ -84,7 +86,7 @@ def test_first_start_opens_on_demo_bundle(tmp_path, db_path, monkeypatch):
 
 
 def test_demo_not_loaded_into_used_database(tmp_path, store, monkeypatch):
-    add_search_experiment(store, name="mine")
+    add_search_experiment(store, name="mine", n_archs=4, seeds=2)
     source = Store(tmp_path / "source.duckdb")
     export_bundle(source, add_search_experiment(source, name="bundled demo", n_archs=4, seeds=2), tmp_path / "bundle")
     monkeypatch.setenv("NASDIAG_DEMO", str(tmp_path / "bundle"))
@@ -93,16 +95,16 @@ def test_demo_not_loaded_into_used_database(tmp_path, store, monkeypatch):
 
 
 def test_url_parameter_selects_experiment(store):
-    first = add_search_experiment(store, name="first")
-    add_search_experiment(store, name="second", rng_seed=1)
+    first = add_search_experiment(store, name="first", n_archs=4, seeds=2)
+    add_search_experiment(store, name="second", n_archs=4, seeds=2, rng_seed=1)
     app = open_app(query={"experiment": first})
     assert app.query_params["experiment"] == first
     assert any("first" in text for text in _texts(app, "subheader"))
 
 
 def test_sidebar_picker_changes_experiment(store):
-    first = add_search_experiment(store, name="first")
-    second = add_search_experiment(store, name="second", rng_seed=1)
+    first = add_search_experiment(store, name="first", n_archs=4, seeds=2)
+    second = add_search_experiment(store, name="second", n_archs=4, seeds=2, rng_seed=1)
     app = open_app(query={"experiment": first})
     app.sidebar.selectbox(key="sidebar_experiment_picker").set_value(second).run()
     assert app.query_params["experiment"] == second
@@ -111,14 +113,15 @@ def test_sidebar_picker_changes_experiment(store):
 
 
 def test_unknown_url_experiment_falls_back(store):
-    only = add_search_experiment(store)
+    only = add_search_experiment(store, n_archs=4, seeds=2)
     app = open_app(query={"experiment": "does-not-exist"})
     assert not app.exception
     assert app.query_params["experiment"] == only
 
 
-def test_architecture_page_opens_arch_from_url(store):
-    experiment_id = add_search_experiment(store)
+def test_architecture_page_opens_arch_from_url(use_db):
+    store = Store(use_db("multi_seed"))
+    experiment_id = store.list_experiments()["experiment_id"][0]
     archs = store.load_architectures(experiment_id)
     wanted = archs.iloc[3]
     app = open_app("architecture", query={"experiment": experiment_id, "arch_hash": wanted["arch_hash"]})
@@ -126,18 +129,18 @@ def test_architecture_page_opens_arch_from_url(store):
     assert wanted["arch"] in [code.value for code in app.code]
 
 
-def test_proxy_page_fidelity_pickers_swap(store):
-    add_search_experiment(store)
+def test_proxy_page_fidelity_pickers_swap(use_db):
+    use_db("multi_seed")
     app = open_app("proxy")
     app.selectbox(key="proxy_target").set_value("proxy").run()
     assert not app.exception
     assert app.selectbox(key="proxy_proxy").value == "target"
 
 
-def test_noise_calculator_matches_seeds_needed(store):
+def test_noise_calculator_matches_seeds_needed(use_db):
     from nasdiag.diagnostics import seeds_needed
 
-    add_search_experiment(store)
+    use_db("multi_seed")
     app = open_app("noise")
     app.number_input(key="calc_delta").set_value(0.01).run()
     app.number_input(key="calc_sd").set_value(0.006).run()
@@ -145,8 +148,8 @@ def test_noise_calculator_matches_seeds_needed(store):
     assert any(f"**{expected:.0f} seeds per architecture**" in text for text in _texts(app, "success"))
 
 
-def test_report_offers_both_downloads(store):
-    add_search_experiment(store)
+def test_report_offers_both_downloads(use_db):
+    use_db("multi_seed")
     app = open_app("report")
     labels = [button.proto.label for button in app.get("download_button")]
     assert labels == ["Download Markdown", "Download HTML"]

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for diagnostics.synthetic
-from tests.diagnostics.synthetic import make_trials  # noqa: E402
-
-from nasdiag.diagnostics import diagnose  # noqa: E402
-from nasdiag.viz import diagnosis_figures  # noqa: E402
-from nasdiag.viz.coverage import op_frequency_data, plot_op_frequency, receptive_field_data  # noqa: E402
-from nasdiag.viz.curves import best_so_far_data, learning_curves_data, plot_best_so_far, plot_learning_curves  # noqa: E402
-from nasdiag.viz.noise import prob_best_data, seed_spread_data, seeds_curve_data, winners_curse_data  # noqa: E402
-from nasdiag.viz.proxy import overlap_curve_data, plot_proxy_scatter, rank_flip_data  # noqa: E402
+from nasdiag.diagnostics import diagnose
+from nasdiag.viz import diagnosis_figures
+from nasdiag.viz.coverage import op_frequency_data, plot_op_frequency, receptive_field_data
+from nasdiag.viz.curves import (
+    best_so_far_data,
+    learning_curves_data,
+    plot_best_so_far,
+    plot_learning_curves,
+)
+from nasdiag.viz.noise import prob_best_data, seed_spread_data, seeds_curve_data, winners_curse_data
+from nasdiag.viz.proxy import overlap_curve_data, plot_proxy_scatter, rank_flip_data
+from tests.diagnostics.synthetic import make_trials
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,9 @@ def test_every_standard_figure_has_traces_and_titles(diagnosis):
     assert len(figures) == 13
     for figure in figures:
         title, x_title, y_title = _titles(figure)
-        assert title and x_title and y_title
+        assert title
+        assert x_title, title
+        assert y_title, title
         assert len(figure.data) >= 1, title
         assert figure.layout.template.layout.paper_bgcolor is not None
 
@@ -60,7 +62,10 @@ def test_seed_spread_numbers(diagnosis):
 
 def test_noise_numbers(diagnosis):
     assert prob_best_data(diagnosis.noise).probabilities.sum() == pytest.approx(1.0)
-    assert winners_curse_data(diagnosis.noise).mean_drop == pytest.approx(diagnosis.noise.winners_curse)
+    curse = winners_curse_data(diagnosis.noise)
+    assert curse.mean_drop == pytest.approx(diagnosis.noise.winners_curse)
+    assert len(curse.archs) == 3
+    assert all(arch in diagnosis.noise.per_arch.index for arch in curse.archs)
     curve = seeds_curve_data(diagnosis.noise)
     assert np.all(np.diff(curve.seeds) <= 0)  # larger differences need fewer seeds
 

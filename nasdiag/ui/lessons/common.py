@@ -1,8 +1,8 @@
 """Widgets shared by the lesson pages: opening the bundled experiment, reruns, and questions.
 
-Pages call these for layout; numbers and sentences come from `nasdiag.lessons`. A rerun is a
-background `nasdiag search` process (see `nasdiag.ui.runs`) writing into the dashboard's
-database; the page polls the database from a fragment and never trains in its own process.
+Pages call these for layout, and numbers and sentences come from `nasdiag.lessons`. A rerun is
+a background `nasdiag search` process (see `nasdiag.ui.runs`) writing into the dashboard's
+database. The page polls the database from a fragment and never trains in its own process.
 """
 
 from __future__ import annotations

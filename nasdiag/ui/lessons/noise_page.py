@@ -39,7 +39,7 @@ def effects_of(db: str, experiment_id: str, n_trials: int, _scores: SeedScores):
 
 
 def show_seed_control(lesson_data: LessonData, key: str) -> None:
-    """The seeds-for-ranking slider with the winner, its chance of being best and the winner's curse."""
+    """Show the seeds-for-ranking slider with the winner, its chance of being best and the winner's curse."""
     n_trials = len(lesson_data.trials)
     try:
         scores = scores_of(common.database(), lesson_data.experiment_id, n_trials, lesson_data)

@@ -80,6 +80,7 @@ head[2].selectbox("Input", [2, 1], key=editor_key("dims"),
                   format_func=lambda dims: "2D images" if dims == 2 else "1D sequences")
 head[3].number_input("Stem channels", min_value=1, max_value=512, step=4, key=editor_key("stem_channels"))
 head[4].selectbox("Stem kernel", [1, 3, 5, 7], key=editor_key("stem_kernel"))
+st.text_input("Description", key=editor_key("description"), help="One line saved with the space.")
 
 stage_rows = None
 if st.session_state[editor_key("family")] == "cell":
