@@ -63,7 +63,9 @@ def _fidelity_epochs(table: pd.DataFrame) -> dict[str, float]:
     for name in table["fidelity"].unique():
         value = math.nan
         if "epochs" in table.columns:
-            value = float(pd.to_numeric(table.loc[table["fidelity"] == name, "epochs"], errors="coerce").median())
+            # The store returns nullable integers, whose all-missing median is pd.NA, not NaN.
+            column = pd.to_numeric(table.loc[table["fidelity"] == name, "epochs"], errors="coerce")
+            value = float(column.astype("float64").median())
         if math.isnan(value):
             found = re.findall(r"\d+(?:\.\d+)?", str(name))
             value = float(found[-1]) if found else math.nan
