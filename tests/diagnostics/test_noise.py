@@ -141,3 +141,18 @@ def test_one_seed_gives_nan_noise():
     assert math.isnan(result.icc.icc)
     assert result.n_multi_seed_archs == 0
     assert result.rank_stability == ()
+
+
+def test_accuracy_interval_clipped_to_one():
+    summary = pd.DataFrame({"mean": [0.985, 0.5], "sd": [0.0098, 0.01], "n_seeds": [3, 3]})
+    out = add_t_intervals(summary)
+    half = stats.t.ppf(0.975, 2) * 0.0098 / np.sqrt(3)
+    assert out.loc[0, "ci_high"] == 1.0
+    assert out.loc[0, "ci_low"] == pytest.approx(0.985 - half)
+    assert out.loc[1, "ci_high"] == pytest.approx(0.5 + stats.t.ppf(0.975, 2) * 0.01 / np.sqrt(3))
+
+
+def test_unbounded_metric_interval_not_clipped():
+    summary = pd.DataFrame({"mean": [3.0, 0.5], "sd": [1.0, 1.0], "n_seeds": [3, 3]})
+    out = add_t_intervals(summary)
+    assert out.loc[1, "ci_low"] < 0.0
