@@ -29,3 +29,20 @@ def empty_figure(title: str, x_title: str, y_title: str, message: str) -> go.Fig
 
 def metric_label(metric_name: str) -> str:
     return metric_name or "metric"
+
+
+def short_arch_ticks(figure: go.Figure, archs: list[str], axis: str = "x", max_chars: int = 18) -> go.Figure:
+    """Label a categorical architecture axis by rank (#1, #2, ...) when the strings are long.
+
+    Canonical architecture strings run to 60+ characters, and as tick labels they squeeze the
+    plot into a sliver; hover text still names the full architecture.
+    """
+    if not archs or max(len(arch) for arch in archs) <= max_chars:
+        return figure
+    labels = [f"#{rank}" for rank in range(1, len(archs) + 1)]
+    update = {"tickmode": "array", "tickvals": list(archs), "ticktext": labels, "tickangle": 0}
+    if axis == "x":
+        figure.update_xaxes(**update)
+    else:
+        figure.update_yaxes(**update)
+    return figure

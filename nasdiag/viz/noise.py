@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from nasdiag.diagnostics.noise import NoiseResult
-from nasdiag.viz.common import COLOURS, base_figure, empty_figure
+from nasdiag.viz.common import COLOURS, base_figure, empty_figure, short_arch_ticks
 
 
 class SeedSpread(NamedTuple):
@@ -56,7 +56,8 @@ def plot_seed_spread(noise: NoiseResult, top_k: int = 10, metric_name: str = "me
     figure.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name="single seed",
                                 marker={"size": 7, "color": COLOURS["muted"], "opacity": 0.8},
                                 hovertemplate="arch %{x}<br>seed value %{y:.4g}<extra></extra>"))
-    return figure
+    figure.update_xaxes(title_text="architecture (rank by mean; hover for the full string)")
+    return short_arch_ticks(figure, data.archs)
 
 
 class ProbBest(NamedTuple):
@@ -80,7 +81,7 @@ def plot_prob_best(noise: NoiseResult) -> go.Figure:
     figure.add_trace(go.Bar(x=data.archs, y=data.probabilities, marker_color=COLOURS["main"],
                             hovertemplate="arch %{x}<br>P(best) %{y:.2f}<extra></extra>", name="P(best)"))
     figure.update_yaxes(range=[0, 1])
-    return figure
+    return short_arch_ticks(figure, data.archs)
 
 
 class RankStability(NamedTuple):
@@ -139,7 +140,7 @@ def plot_winners_curse(noise: NoiseResult, metric_name: str = "metric") -> go.Fi
         return empty_figure(title, x_title, y_title, "Needs architectures with 2 or more seeds.")
     figure = base_figure(title, x_title, y_title)
     figure.add_trace(go.Bar(x=data.seeds, y=data.drops, marker_color=COLOURS["top"], name="drop", text=data.archs,
-                            hovertemplate="%{x}: winner arch %{text}<br>drop %{y:.4g}<extra></extra>"))
+                            textposition="none", hovertemplate="%{x}: winner arch %{text}<br>drop %{y:.4g}<extra></extra>"))
     if np.isfinite(data.noise_floor):
         figure.add_hline(y=data.noise_floor, line_dash="dash", line_color=COLOURS["muted"],
                          annotation_text="noise floor")
@@ -175,5 +176,6 @@ def plot_seeds_needed(noise: NoiseResult, metric_name: str = "metric") -> go.Fig
         figure.add_trace(go.Scatter(x=[data.observed_delta], y=[data.observed_seeds], mode="markers",
                                     name="gap between the two best", marker={"size": 12, "color": COLOURS["top"]},
                                     hovertemplate="delta %{x:.4g}<br>%{y:.0f} seeds<extra></extra>"))
-    figure.update_yaxes(type="log")
+    # Label only the powers of ten: plotly's default log ticks label every minor step.
+    figure.update_yaxes(type="log", dtick=1)
     return figure

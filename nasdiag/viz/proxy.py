@@ -120,5 +120,11 @@ def plot_rank_flips(proxy: ProxyResult | None, top_n: int = 15) -> go.Figure:
         figure.add_trace(go.Scatter(x=[proxy.proxy, proxy.target], y=[a, b], mode="lines+markers",
                                     line={"color": colour, "width": 1.5}, showlegend=False, name=arch,
                                     hovertemplate=f"arch {arch}<br>%{{x}} rank %{{y:.0f}}<extra></extra>"))
-    figure.update_yaxes(autorange="reversed", type="log")
+    # Ranks in a large table run into the thousands, so a log axis keeps the top readable there;
+    # a short list reads better on a linear axis.
+    max_rank = float(np.nanmax(np.concatenate([data.proxy_rank, data.target_rank])))
+    if max_rank > 50:
+        figure.update_yaxes(autorange="reversed", type="log", dtick=1)
+    else:
+        figure.update_yaxes(autorange="reversed", type="linear")
     return figure
