@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nasdiag.ui import sidebar
+from nasdiag.ui.lessons import lesson_pages
 from nasdiag.ui.state import ensure_demo_loaded
 
 st.set_page_config(page_title="nasdiag", page_icon=":material/troubleshoot:", layout="wide")
@@ -35,6 +36,7 @@ PAGES = {
                 url_path="architecture"),
         st.Page("nasdiag/ui/pages/report.py", title="Report", icon=":material/description:", url_path="report"),
     ],
+    "Learn": lesson_pages(),
 }
 
 ensure_demo_loaded()

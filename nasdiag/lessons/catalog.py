@@ -44,7 +44,7 @@ class LessonExperiment:
 
     lesson: str
     variant: str  # e.g. "narrow", "widened", "varied", "fixed"
-    role: str  # "failure" shows the failure mode, "fix" the setup that removes it
+    role: str  # "failure" shows the failure mode, "fix" the setup that removes it, "comparison" neither
     search: dict[str, Any] = field(default_factory=dict)  # keyword arguments of build_search_config
 
     @property
@@ -90,7 +90,10 @@ def lesson_experiments() -> tuple[LessonExperiment, ...]:
             proxy_common, name="lesson: proxy sweep on digits")),
         LessonExperiment(NOISE, "varied", "failure", dict(
             noise_common, data_order="varied", name="lesson: seed noise, shuffled data order")),
-        LessonExperiment(NOISE, "fixed", "fix", dict(
+        # NOTE: a fixed data order is compared with the shuffled one, not offered as a fix. On this
+        # task the top architectures are tied within the noise floor, so no seed setup makes the
+        # noise verdict ok (its check of single-seed rank agreement among the top 10% fails).
+        LessonExperiment(NOISE, "fixed", "comparison", dict(
             noise_common, data_order="fixed", name="lesson: seed noise, fixed data order")),
     )
 

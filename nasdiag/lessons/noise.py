@@ -298,8 +298,32 @@ def data_order_sentence(comparison: DataOrderComparison) -> str:
         effect = f"fixing the order adds {-removed:.0%} to the seed variance"
     if significant:
         return f"{head}: {effect} (F test p = {comparison.p_value:.3f})."
-    return (f"{head}: {effect}, but the F test (p = {comparison.p_value:.2f}) cannot tell the two apart; "
-            "the init seed causes most of the noise.")
+    sentence = f"{head}: {effect}, but the F test (p = {comparison.p_value:.2f}) cannot tell the two apart"
+    if 0 <= removed < 0.5:
+        # With the order fixed only the init seed varies, so its variance is the fixed-order floor.
+        return sentence + "; the init seed causes most of the noise."
+    return sentence + "."
+
+
+def tie_sentence(scores: SeedScores) -> str:
+    """Count the architectures whose all-seed mean is within two standard errors of the best one's.
+
+    The standard error of a difference of two n-seed means is noise floor x sqrt(2 / n), with
+    the noise floor pooled over all architectures.
+    """
+    means = scores.scores.mean(axis=1)
+    floor = float(np.sqrt(scores.scores.var(axis=1, ddof=1).mean()))
+    standard_error = floor * math.sqrt(2 / scores.n_seeds)
+    best = means.max()
+    others = int((best - means <= 2 * standard_error).sum()) - 1
+    head = f"By the mean of all {scores.n_seeds} seeds"
+    margin = f"within two standard errors ({points(2 * standard_error, 2)}) of the best"
+    if others == 0:
+        return f"{head}, no other architecture is {margin}: the best stands out from the rest."
+    verb = "is" if others == 1 else "are"
+    return (f"{head}, {others} other architecture{'s' if others > 1 else ''} {verb} {margin}. These {others + 1} "
+            "are statistically tied, so \"the best by all seeds\" is one draw among them, and a ranking by this "
+            "many seeds cannot separate them.")
 
 
 def pick_sentence(outcome: PickOutcome) -> str:

@@ -104,9 +104,18 @@ def recheck_table(means: pd.DataFrame, ks: Sequence[int] = RECHECK_K) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def tau_check_level(point: ProxyPoint) -> str:
+    """Return the level of the verdict's check of Kendall tau over all shared architectures."""
+    return next(c.level for c in point.diagnosis.verdicts["proxy"].checks if c.name == "kendall_tau")
+
+
 def cheapest_holding(points_in: Sequence[ProxyPoint]) -> ProxyPoint | None:
-    """Return the cheapest proxy whose verdict is ok, or None when none is."""
-    holding = [p for p in points_in if p.level == OK]
+    """Return the cheapest proxy whose rank correlation passes the verdict's tau check, or None.
+
+    The whole verdict may still warn: its checks among the top 10% by target fail whenever
+    the top architectures are tied within the noise floor, whatever the proxy.
+    """
+    holding = [p for p in points_in if tau_check_level(p) == OK]
     return min(holding, key=lambda p: p.cost_share) if holding else None
 
 
@@ -143,8 +152,14 @@ def regret_sentence(point: ProxyPoint) -> str:
         return f"Proxy {point.proxy} has no pick to judge."
     if point.pick_rank == 1:
         return f"Proxy {point.proxy}'s pick is also the best architecture on the target: no regret."
-    return (f"Trusting proxy {point.proxy}'s pick costs {points(point.regret, 2)} on the target: the pick ranks "
-            f"{point.pick_rank} of {point.n_archs} there.")
+    sentence = (f"Trusting proxy {point.proxy}'s pick costs {points(point.regret, 2)} on the target: the pick ranks "
+                f"{point.pick_rank} of {point.n_archs} there")
+    check = next((c for c in point.diagnosis.verdicts["proxy"].checks if c.name == "regret_in_noise_floors"), None)
+    if check is None or math.isnan(check.value):
+        return sentence + "."
+    size = "more than" if check.value > check.threshold else "within"
+    return (sentence + f". That is {check.value:.1f} target noise floors, {size} the {check.threshold:.0f} the "
+            "verdict allows.")
 
 
 def recheck_sentence(point: ProxyPoint, k: int) -> str:
@@ -166,9 +181,15 @@ def cheapest_sentence(points_in: Sequence[ProxyPoint]) -> str:
     """Name the cheapest proxy whose ranking holds, or state that none does."""
     holding = cheapest_holding(points_in)
     if holding is None:
-        return "No proxy of this sweep passes the proxy verdict; raise the proxy's budget or re-rank at the target."
-    return (f"The cheapest proxy whose ranking holds (verdict ok) is {describe_proxy(holding)}: Kendall tau "
-            f"{holding.kendall_tau:.2f} [{holding.tau_ci[0]:.2f}, {holding.tau_ci[1]:.2f}].")
+        return ("No proxy of this sweep passes the verdict's rank-correlation check; raise the proxy's budget or "
+                "re-rank the candidates at the target.")
+    sentence = (f"The cheapest proxy whose rank correlation holds (Kendall tau at least "
+                f"{holding.diagnosis.thresholds.proxy_tau_warn:.1f}) is {describe_proxy(holding)}: tau "
+                f"{holding.kendall_tau:.2f} [{holding.tau_ci[0]:.2f}, {holding.tau_ci[1]:.2f}].")
+    failing = [c.name for c in holding.diagnosis.verdicts["proxy"].checks if c.level != OK]
+    if holding.level == OK:
+        return sentence + " Its whole proxy verdict is ok."
+    return sentence + f" Its whole verdict is still {holding.level}, from the checks {', '.join(failing)}."
 
 
 def accuracy_range_sentence(point: ProxyPoint) -> str:

@@ -341,9 +341,11 @@ class SearchRunner:
             status = "failed"
             raise
         finally:
+            # The status goes first: joining the worker processes can take seconds, and the
+            # dashboard should not show a finished search as running meanwhile.
+            self.store.update_experiment(self.experiment_id, status=status, pid=None)
             if self._executor is None:
                 executor.shutdown(cancel_pending=True)
-            self.store.update_experiment(self.experiment_id, status=status, pid=None)
         best = _best(history, names[-1] if config.strategy == "halving" else names[0])
         logger.info("experiment %s %s: %d trials trained, %d reused", self.experiment_id, status,
                     self.progress.trained, self.progress.reused)

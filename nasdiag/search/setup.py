@@ -20,6 +20,10 @@ logger = logging.getLogger(__name__)
 # Seconds per training sample per epoch for the small preset CNNs on one core, measured with
 # bench/bench_train.py on the 2-core development machine. Only used for the cost estimate.
 SECONDS_PER_SAMPLE_EPOCH = 6e-5
+# Fixed costs, estimated on the same machine: starting the search process and its spawned
+# workers (Python and torch imports, loading the task), and building and evaluating one model.
+STARTUP_SECONDS = 10.0
+SECONDS_PER_TRIAL_OVERHEAD = 0.3
 
 
 class SearchSetupError(ValueError):
@@ -177,7 +181,10 @@ def estimate_cost(config: SearchConfig, *, train_samples: int, workers: int = 2)
     from nasdiag.tasks import Fidelity
 
     fidelities = [Fidelity.from_dict(spec) for spec in config.fidelities]
-    per_trial = {f.name: SECONDS_PER_SAMPLE_EPOCH * train_samples * f.cost for f in fidelities}
+    per_trial = {
+        f.name: SECONDS_PER_TRIAL_OVERHEAD + SECONDS_PER_SAMPLE_EPOCH * train_samples * f.cost
+        for f in fidelities
+    }
     seeds = config.seeds
     n_baselines = len(config.baselines)
     if config.strategy == "halving":
@@ -198,4 +205,5 @@ def estimate_cost(config: SearchConfig, *, train_samples: int, workers: int = 2)
         counts[f.name] = counts.get(f.name, 0) + n_baselines * seeds
     trials = sum(counts.values())
     seconds = sum(counts[name] * per_trial[name] for name in counts)
-    return CostEstimate(trials=trials, trial_seconds=seconds, wall_seconds=seconds / max(1, workers))
+    wall = STARTUP_SECONDS + seconds / max(1, workers)
+    return CostEstimate(trials=trials, trial_seconds=seconds, wall_seconds=wall)

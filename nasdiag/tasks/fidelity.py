@@ -99,9 +99,7 @@ class Fidelity:
                 continue
             key, value = (part.strip() for part in token.split("=", 1))
             if key not in _SPEC_KEYS:
-                raise FidelityError(
-                    f"fidelity {name!r}: unknown key {key!r}; allowed: {_ALLOWED}"
-                )
+                raise FidelityError(f"fidelity {name!r}: unknown key {key!r}; allowed: {_ALLOWED}")
             field = _SPEC_KEYS[key]
             if field in fields:
                 raise FidelityError(f"fidelity {name!r}: key {key!r} is given twice")
@@ -225,9 +223,7 @@ def _check_int(name: str, field: str, value: object, minimum: int) -> None:
         )
 
 
-def _check_float(
-    name: str, field: str, value: object, rule: str, low: float, high: float
-) -> None:
+def _check_float(name: str, field: str, value: object, rule: str, low: float, high: float) -> None:
     valid = (
         not isinstance(value, bool)
         and isinstance(value, (int, float, np.integer, np.floating))

@@ -37,7 +37,7 @@ def describe_task(name: str) -> str:
     if name in _BUILTIN_TASKS:
         return _BUILTIN_TASKS[name][0]
     if name.startswith(NPZ_PREFIX):
-        return f"user dataset from {name[len(NPZ_PREFIX):]} (arrays x and y)"
+        return f"user dataset from {name[len(NPZ_PREFIX) :]} (arrays x and y)"
     raise _unknown_task(name)
 
 

@@ -1,7 +1,7 @@
 """Thread settings and seed derivation for training processes.
 
-The trainer never changes thread counts or global seeds itself; the executor that runs
-trials calls these helpers once per process.
+The trainer leaves thread counts alone and restores the global RNG state that it seeds, so
+the executor that runs trials calls these helpers, once per worker process.
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ def configure_threads(num_threads: int, *, interop_threads: int | None = None) -
     previous = torch.get_num_threads()
     torch.set_num_threads(num_threads)
     if interop_threads is not None:
-        if isinstance(interop_threads, bool) or not isinstance(interop_threads, int) or (
-            interop_threads < 1
+        if (
+            isinstance(interop_threads, bool)
+            or not isinstance(interop_threads, int)
+            or (interop_threads < 1)
         ):
             raise ValueError(
                 f"interop_threads={interop_threads!r} is invalid; expected an integer >= 1"
@@ -40,7 +42,9 @@ def configure_threads(num_threads: int, *, interop_threads: int | None = None) -
         try:
             torch.set_num_interop_threads(interop_threads)
         except RuntimeError as error:
-            logger.warning("inter-op threads left at %d: %s", torch.get_num_interop_threads(), error)
+            logger.warning(
+                "inter-op threads left at %d: %s", torch.get_num_interop_threads(), error
+            )
     logger.debug("pid %d: intra-op threads %d -> %d", os.getpid(), previous, num_threads)
     return previous
 

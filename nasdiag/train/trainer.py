@@ -1,7 +1,8 @@
 """The training loop for one trial: one architecture, one init seed, one data-order seed.
 
-Data stays in memory as tensors and minibatches are indexed directly, without a DataLoader,
-because per-batch Python overhead dominates for the small CNNs this package trains.
+Data stays in memory as tensors and each minibatch is one indexing operation. A DataLoader
+would fetch and collate every minibatch sample by sample, which costs more than it saves
+for datasets that fit in memory.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class TrainConfig:
 class TrialResult:
     """The outcome of one trial.
 
-    A diverged trial (non-finite loss or outputs) has NaN metrics and keeps its curve; the
+    A diverged trial (non-finite loss or outputs) has NaN metrics and keeps its curve. The
     curve's last entry is the epoch in which it diverged, with val_metric NaN.
     """
 
@@ -118,13 +119,19 @@ def run_trial(
     status "diverged" instead of raising.
 
     Raises:
-        ValueError: for a negative or non-integer seed, or when build_model returns no nn.Module.
+        ValueError: for a negative or non-integer seed, a split too small to train or
+            evaluate on, or when build_model returns no nn.Module.
         Exceptions from build_model or from the model's forward pass (for example a shape
         mismatch) propagate, so the caller can record the trial as failed.
     """
     for seed_name, seed in (("init_seed", init_seed), ("data_seed", data_seed)):
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"{seed_name}={seed!r} is invalid; expected an integer >= 0")
+    if data.num_train < 2 or data.num_val < 1 or data.num_test < 1:
+        raise ValueError(
+            f"task {data.name!r} has {data.num_train} training, {data.num_val} validation and "
+            f"{data.num_test} test samples; training needs at least 2, evaluation at least 1 each"
+        )
     start = time.perf_counter()
     device = _resolve_device(config.device)
     fork_devices = [device.index or 0] if device.type == "cuda" else []

@@ -14,7 +14,7 @@ import streamlit as st
 
 from nasdiag.store import StoreError
 from nasdiag.ui import data
-from nasdiag.ui.state import db_path, select_arch, selected_experiment
+from nasdiag.ui.state import db_path, is_pending, select_arch, selected_experiment
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ ARCH_PAGE = "nasdiag/ui/pages/architecture.py"
 
 @dataclass(frozen=True)
 class ExperimentContext:
-    """The selected experiment as a page sees it."""
+    """The selected experiment: its database, id, stored row and trial count."""
 
     db: str
     experiment_id: str
@@ -55,6 +55,9 @@ def current_experiment() -> ExperimentContext | None:
         if experiment_id is None:
             st.info("The database has no experiments yet. Start a search on the **Run** page or "
                     "import a log on the **Import** page.")
+            return None
+        if is_pending(experiment_id):
+            st.info("The search you started is still starting; follow it on the **Run** page.")
             return None
         experiment = data.get_experiment(db, experiment_id)
         n_trials = data.trial_count(db, experiment_id)
@@ -148,12 +151,16 @@ def format_metric(value: Any, digits: int = 4) -> str:
     return f"{number:.{digits}f}"
 
 
-_LEVEL_ICONS = {"ok": "✅", "warn": "⚠️", "fail": "❌", "insufficient data": "❔"}
+# Material icon shortcodes render in Streamlit markdown without an emoji font.
+_LEVEL_ICONS = {"ok": ":material/check_circle:", "warn": ":material/warning:", "fail": ":material/cancel:",
+                "insufficient data": ":material/help:"}
 _MODE_TITLES = {"noise": "Evaluation noise", "proxy": "Proxy vs target", "coverage": "Search-space coverage"}
 
 
-def level_badge(level: str) -> str:
-    """Return a short text badge for a verdict level, like '⚠️ warn'."""
+def level_badge(level: str, *, icon: bool = True) -> str:
+    """Return a verdict level for display: with a Material icon for markdown, plain for tables."""
+    if not icon:
+        return level.upper() if level in ("warn", "fail") else level
     return f"{_LEVEL_ICONS.get(level, '')} {level}".strip()
 
 
@@ -166,7 +173,7 @@ def verdict_box(verdict: Any, *, show_checks: bool = True) -> None:
     if show_checks and verdict.checks:
         rows = [
             {"check": check.name, "value": check.value, "threshold": check.threshold,
-             "level": level_badge(check.level), "what it measures": check.message}
+             "level": level_badge(check.level, icon=False), "what it measures": check.message}
             for check in verdict.checks
         ]
         with st.expander("Checks behind this verdict", expanded=False):

@@ -6,7 +6,13 @@ import streamlit as st
 
 from nasdiag.store import StoreError
 from nasdiag.ui import data
-from nasdiag.ui.state import EXPERIMENT_KEY, db_path, select_experiment, selected_experiment
+from nasdiag.ui.state import (
+    EXPERIMENT_KEY,
+    db_path,
+    is_pending,
+    select_experiment,
+    selected_experiment,
+)
 
 PICKER_KEY = "sidebar_experiment_picker"
 
@@ -26,6 +32,9 @@ def render() -> None:
             return
         ids = experiments["experiment_id"].tolist()
         current = selected_experiment(ids)
+        if is_pending(current):
+            st.caption(f"Starting search `{current}`; it appears here once its first record is stored.")
+            return
         if not ids:
             st.caption(f"Database: `{db}` (no experiments yet)")
             return

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nasdiag.space import Architecture, ArchitectureParseError, OutOfSpaceError, SearchSpace, load_baselines
+from nasdiag.space import (
+    Architecture,
+    ArchitectureParseError,
+    OutOfSpaceError,
+    SearchSpace,
+    load_baselines,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Session state of the dashboard: the database path, the store and the selected experiment.
 
 The selected experiment lives in `st.session_state` and in the URL (`?experiment=ID`), so a
-reload or a second tab opens the same experiment. The store is cached per database path; it
-holds a path, not a connection (see `nasdiag.store.connection` for why no connection stays open).
+reload or a second tab opens the same experiment. The store is cached per database path, and
+it contains a path, not a connection (see `nasdiag.store.connection` for why no connection stays open).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ RUNS_DIR = REPO_ROOT / "data" / "runs"
 USER_SPACES_DIR = REPO_ROOT / "data" / "spaces" / "user"
 
 EXPERIMENT_KEY = "experiment"  # the session-state key and the query parameter
+PENDING_KEY = "pending_experiment"  # a search this session started that has not stored its experiment yet
 ARCH_KEY = "arch_hash"
 
 
@@ -72,7 +73,7 @@ def ensure_demo_loaded() -> str | None:
     """Open a first start on the bundled demo: load it when the database has no experiments.
 
     Returns the demo's experiment id when it was loaded now, else None. A failure to load is
-    logged and shown once, never raised, so the dashboard still opens on an empty database.
+    logged and shown as a warning, never raised, so the dashboard still opens on an empty database.
     """
     try:
         bundle = demo_bundle()
@@ -89,6 +90,13 @@ def selected_experiment(known_ids: list[str] | tuple[str, ...]) -> str | None:
     The URL wins over the session, so that a shared link opens the experiment it names.
     """
     from_url = st.query_params.get(EXPERIMENT_KEY)
+    pending = st.session_state.get(PENDING_KEY)
+    if pending and pending in known_ids:
+        del st.session_state[PENDING_KEY]
+    elif pending and pending in (from_url, st.session_state.get(EXPERIMENT_KEY)):
+        # The search process is still starting: keep following it instead of falling back.
+        select_experiment(pending)
+        return pending
     candidates = [from_url, st.session_state.get(EXPERIMENT_KEY)]
     for candidate in candidates:
         if candidate and candidate in known_ids:
@@ -99,6 +107,11 @@ def selected_experiment(known_ids: list[str] | tuple[str, ...]) -> str | None:
         select_experiment(known_ids[0])
         return known_ids[0]
     return None
+
+
+def is_pending(experiment_id: str | None) -> bool:
+    """Return whether the experiment is a search this session started that is not stored yet."""
+    return experiment_id is not None and st.session_state.get(PENDING_KEY) == experiment_id
 
 
 def select_experiment(experiment_id: str | None) -> None:

@@ -81,15 +81,15 @@ def chain_figure(stages: Sequence[tuple[int, int, Sequence[str]]], strides: Sequ
             colour = "#dbeafe" if index % 2 == 0 else "#dcfce7"
             boxes.append((op.replace("_", " "), note, colour))
     boxes.append(("pool + linear", "global average pool, then the linear classifier", "#e2e8f0"))
-    for position, (label, note, colour) in enumerate(boxes):
+    for position, (_, _, colour) in enumerate(boxes):
         figure.add_shape(type="rect", x0=position - 0.42, x1=position + 0.42, y0=-0.5, y1=0.5,
-                         fillcolor=colour, line={"color": "#334155"})
+                         fillcolor=colour, line={"color": "#334155"}, layer="below")
         if position:
             figure.add_annotation(x=position - 0.42, y=0, ax=position - 0.58, ay=0, xref="x", yref="y",
                                   axref="x", ayref="y", showarrow=True, arrowhead=2, arrowcolor="#334155")
     figure.add_trace(go.Scatter(
         x=list(range(len(boxes))), y=[0] * len(boxes), mode="text",
-        text=[_wrap(label) for label, _, _ in boxes], textfont={"size": 10},
+        text=[_wrap(label) for label, _, _ in boxes], textfont={"size": 12, "color": "#0f172a"},
         hovertext=[f"{label}: {note}" for label, note, _ in boxes], hoverinfo="text", showlegend=False,
     ))
     subtitle = " (residual shortcut around every block)" if residual else ""

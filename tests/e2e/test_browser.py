@@ -108,9 +108,15 @@ def test_user_defines_space_runs_search_and_reads_diagnostics(server, tmp_path):
         # First start: the empty database opens on the bundled demo.
         page.goto(server)
         page.get_by_text("can this architecture search be trusted?").wait_for()
+        page.get_by_text("Verdicts").wait_for()
         _settle(page)
+        page.locator("[data-testid='stDataFrame'] canvas").first.wait_for()
+        page.wait_for_timeout(1500)  # the data grid and metrics draw after the run ends
         assert page.locator(EXCEPTION).count() == 0
         _shoot(page, "overview")
+        # Taller pages from here on, so each screenshot shows the whole page: Streamlit scrolls
+        # its main block itself, and a full-page screenshot only captures the viewport.
+        page.set_viewport_size({"width": 1400, "height": 2600})
 
         # Define a chain space in the editor.
         _open(page, "Search space")
@@ -130,7 +136,11 @@ def test_user_defines_space_runs_search_and_reads_diagnostics(server, tmp_path):
         _settle(page)
         page.get_by_text("Cost estimate: 12 trials").wait_for()
         page.get_by_role("button", name="Start search").click()
-        page.get_by_text(re.compile(r"12 of 12 trials.*finished")).wait_for(timeout=240_000)
+        try:
+            page.get_by_text(re.compile(r"12 of 12 trials — finished")).wait_for(timeout=240_000)
+        except Exception:
+            _shoot(page, "run-timeout")
+            raise
         _settle(page)
         assert page.locator(EXCEPTION).count() == 0
         assert page.locator(".js-plotly-plot").count() >= 1

@@ -22,7 +22,13 @@ from nasdiag.lessons.noise import (
     seed_count_effects,
     seed_scores,
 )
-from nasdiag.lessons.proxy import cheapest_holding, correlation_sentence, proxy_sweep, regret_sentence
+from nasdiag.lessons.proxy import (
+    cheapest_holding,
+    correlation_sentence,
+    proxy_sweep,
+    regret_sentence,
+    tau_check_level,
+)
 from nasdiag.lessons.wording import percent, points
 from nasdiag.store import Store
 
@@ -105,11 +111,22 @@ def test_cheapest_proxy_fails(lessons):
     assert points_found[0].level in ("warn", "fail")
 
 
-def test_some_proxy_holds(lessons):
+def test_costliest_proxy_rank_correlation_holds(lessons):
     data = lessons["proxy", "sweep"]
-    holding = cheapest_holding(proxy_sweep(data.trials, data.fidelities))
+    points_found = proxy_sweep(data.trials, data.fidelities)
+    holding = cheapest_holding(points_found)
     assert holding is not None
-    assert holding.level == "ok"
+    assert holding.proxy == points_found[-1].proxy
+    assert tau_check_level(holding) == "ok"
+    assert all(tau_check_level(p) != "ok" for p in points_found[:-1])
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "The top 10% of the 30 digits architectures are tied within the target noise floor, so the checks among the "
+    "top (top_kendall_tau, top_share_precision) warn for every proxy, even one trained for 60% of the target."))
+def test_some_proxy_passes_whole_verdict(lessons):
+    data = lessons["proxy", "sweep"]
+    assert any(p.level == "ok" for p in proxy_sweep(data.trials, data.fidelities))
 
 
 def test_proxy_sentences_match_numbers(lessons):
@@ -129,8 +146,21 @@ def test_shuffled_order_fails_noise(lessons):
     assert diagnosis_of(lessons["noise", "varied"]).verdicts["noise"].level in ("warn", "fail")
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "No honest digits experiment makes the noise verdict ok: the top architectures are tied within the noise "
+    "floor, so the single-seed rank agreement among the top 10% (seed_tau_top) fails whatever the data order."))
 def test_fixed_order_passes_noise(lessons):
     assert diagnosis_of(lessons["noise", "fixed"]).verdicts["noise"].level == "ok"
+
+
+def test_noise_top_archs_are_tied(lessons):
+    """The evidence behind the expected failure above: the fixed-order top 3 lie within one noise floor."""
+    diagnosis = diagnosis_of(lessons["noise", "fixed"])
+    means = diagnosis.noise.per_arch["mean"].sort_values(ascending=False)
+    assert means.iloc[0] - means.iloc[2] < diagnosis.noise.noise_floor.sd
+    assert diagnosis.verdicts["noise"].level == "fail"
+    failing = {c.name for c in diagnosis.verdicts["noise"].checks if c.level != "ok"}
+    assert failing == {"seed_tau_top"}
 
 
 def test_noise_sentences_match_numbers(lessons):

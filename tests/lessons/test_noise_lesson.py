@@ -22,6 +22,7 @@ from nasdiag.lessons.noise import (
     reveal_pick,
     seed_count_effects,
     seed_scores,
+    tie_sentence,
 )
 
 
@@ -187,3 +188,19 @@ def test_curse_sentence_direction_follows_sign():
     assert "cannot be measured" in curse_sentence(effects, 3)
     effects.loc[1, "winners_curse"] = -0.001
     assert "rises by 0.10 points" in curse_sentence(effects, 2)
+
+
+def test_tie_sentence_counts_archs_within_two_errors():
+    # Every row's two seeds differ by 0.02, so sd = 0.02 / sqrt(2) = 0.01414 and two standard errors of a
+    # difference of 2-seed means are 2 x 0.01414 x sqrt(2 / 2) = 0.0283. Only b (0.95) is that close to a (0.96).
+    matrix = np.array([[0.95, 0.97], [0.94, 0.96], [0.90, 0.92], [0.80, 0.82]])
+    text = tie_sentence(seed_scores(trials_from(matrix, ["a", "b", "c", "d"])))
+    assert "1 other architecture is within two standard errors (2.83 points) of the best" in text
+    assert "These 2 are statistically tied" in text
+
+
+def test_tie_sentence_when_best_stands_out():
+    matrix = np.array([[0.99, 0.99], [0.90, 0.91], [0.80, 0.81]])
+    text = tie_sentence(seed_scores(trials_from(matrix, ["a", "b", "c"])))
+    assert "no other architecture is within" in text
+    assert "tied" not in text

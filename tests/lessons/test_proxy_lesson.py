@@ -115,6 +115,9 @@ def test_regret_sentence_states_rank():
     assert cheap.pick_rank > 1
     assert f"ranks {cheap.pick_rank} of {cheap.n_archs}" in regret_sentence(cheap)
     assert f"costs {100 * cheap.regret:.2f} points" in regret_sentence(cheap)
+    check = next(c for c in cheap.diagnosis.verdicts["proxy"].checks if c.name == "regret_in_noise_floors")
+    assert f"That is {check.value:.1f} target noise floors, more than the 2 the verdict allows." \
+        in regret_sentence(cheap)
     assert "no regret" in regret_sentence(good)
 
 
@@ -129,6 +132,7 @@ def test_cheapest_holding_picks_cheapest_ok():
     points = proxy_sweep(synthetic_trials(), FIDELITIES)
     assert cheapest_holding(points).proxy == "good"
     assert "is good (5 epochs on all the data, 50% of the target's cost)" in cheapest_sentence(points)
+    assert "Its whole proxy verdict is ok." in cheapest_sentence(points)
     assert cheapest_holding(points[:1]) is None
     assert "No proxy" in cheapest_sentence(points[:1])
 

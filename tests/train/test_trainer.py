@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -165,6 +166,14 @@ def test_model_error_propagates(small_digits):
         train_trial(wrong_input, small_digits, epochs=1, init_seed=0, data_seed=0)
 
 
+def test_too_small_training_split_rejected(small_digits):
+    one_sample = dataclasses.replace(
+        small_digits, x_train=small_digits.x_train[:1], y_train=small_digits.y_train[:1]
+    )
+    with pytest.raises(ValueError, match="1 training"):
+        train_trial(NaNModel, one_sample, epochs=1, init_seed=0, data_seed=0)
+
+
 def test_build_model_must_return_module(small_digits):
     with pytest.raises(ValueError, match="build_model returned int"):
         train_trial(lambda: 3, small_digits, epochs=1, init_seed=0, data_seed=0)
@@ -186,7 +195,9 @@ def test_config_rejects_invalid(kwargs, expected):
         TrainConfig(**kwargs)
 
 
-@pytest.mark.parametrize("seeds", [{"init_seed": -1, "data_seed": 0}, {"init_seed": 0, "data_seed": 1.0}])
+@pytest.mark.parametrize(
+    "seeds", [{"init_seed": -1, "data_seed": 0}, {"init_seed": 0, "data_seed": 1.0}]
+)
 def test_invalid_seed_rejected(small_digits, seeds):
     with pytest.raises(ValueError, match="seed"):
         run_trial(NaNModel, small_digits, TrainConfig(epochs=1), **seeds)
@@ -204,3 +215,25 @@ def test_invalid_seed_rejected(small_digits, seeds):
 )
 def test_batch_sizes(num_samples, batch_size, expected):
     assert _batch_sizes(num_samples, batch_size) == expected
+
+
+@pytest.mark.slow
+def test_trains_sequence_task():
+    data = Fidelity("p", epochs=1, data_fraction=0.2, classes=(0, 1, 2)).apply(
+        load_task("mnist1d", split_seed=0), seed=0
+    )
+
+    def conv1d_model() -> nn.Module:
+        return nn.Sequential(
+            nn.Conv1d(1, 8, 5, padding=2),
+            nn.BatchNorm1d(8),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool1d(1),
+            nn.Flatten(),
+            nn.Linear(8, data.num_classes),
+        )
+
+    result = train_trial(conv1d_model, data, epochs=2, init_seed=0, data_seed=0)
+    assert result.status == "ok"
+    assert result.epochs_run == 2
+    assert 0.0 <= result.val_metric <= 1.0

@@ -17,7 +17,14 @@ from nasdiag.space import SearchSpace, load_preset_space
 from nasdiag.ui.arch_detail import arch_drawing, decode_spec, fidelity_summary
 from nasdiag.ui.components import arch_from_point
 from nasdiag.ui.importing import apply_column_mapping, guess_mapping, parse_options, save_upload
-from nasdiag.ui.runs import FidelityChoice, RunRequest, format_seconds, process_alive, run_progress, search_command
+from nasdiag.ui.runs import (
+    FidelityChoice,
+    RunRequest,
+    format_seconds,
+    process_alive,
+    run_progress,
+    search_command,
+)
 from nasdiag.ui.space_analysis import analyse_space, normalise_op
 from nasdiag.ui.space_editor import (
     CELL_EDGE_KEYS,

@@ -50,7 +50,8 @@ def test_lesson_opens_from_navigation(db_path, lesson):
 def test_lesson_opens_with_bundled_numbers(db_path, lesson):
     app = open_lesson(lesson)
     assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
+    problems = [e.value for e in app.error if "verdict:" not in str(e.value)]  # a fail verdict is shown as an error
+    assert not problems
     assert "bundled run" in texts(app, "caption")
     assert len(app.get("plotly_chart")) >= 1
 

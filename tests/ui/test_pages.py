@@ -153,3 +153,18 @@ def test_report_offers_both_downloads(use_db):
     app = open_app("report")
     labels = [button.proto.label for button in app.get("download_button")]
     assert labels == ["Download Markdown", "Download HTML"]
+
+
+def test_report_downloads_render_verdicts(use_db):
+    from nasdiag.ui import data
+
+    path = use_db("multi_seed")
+    store = Store(path)
+    experiment_id = store.list_experiments()["experiment_id"][0]
+    n_trials = store.trial_count(experiment_id)
+    markdown = data.report_text(str(path), experiment_id, n_trials, "md")
+    html = data.report_text(str(path), experiment_id, n_trials, "html", False)
+    assert "| mode | verdict |" in markdown
+    assert "Evaluation noise" in markdown
+    assert html.startswith("<!DOCTYPE html>")
+    assert "Search-space coverage" in html

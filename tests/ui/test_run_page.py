@@ -58,7 +58,10 @@ def test_finished_search_shows_full_progress(store, user_dirs):
 
 
 @pytest.mark.slow
-def test_user_starts_small_search_and_sees_it_finish(db_path, user_dirs):
+def test_user_starts_small_search_and_sees_it_finish(store, user_dirs):
+    # Another experiment is already stored, so the page must keep following the new search
+    # while its process starts instead of falling back to the stored one.
+    add_search_experiment(store, name="older", n_archs=4, seeds=2)
     app = open_app("run")
     app.number_input(key="run_budget").set_value(2)
     app.number_input(key="run_seeds").set_value(2)
@@ -69,6 +72,7 @@ def test_user_starts_small_search_and_sees_it_finish(db_path, user_dirs):
     app.button(key="start_search").click().run()
     assert not app.exception
     experiment_id = app.query_params["experiment"]
+    assert experiment_id not in store.list_experiments()["experiment_id"].tolist()
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         time.sleep(2)
@@ -82,3 +86,4 @@ def test_user_starts_small_search_and_sees_it_finish(db_path, user_dirs):
     assert list(user_dirs["runs"].glob("search-*.log"))
     # 2 archs x 2 seeds x 2 fidelities.
     assert "8 of 8 trials" in app.get("progress")[0].proto.text
+    assert app.query_params["experiment"] == experiment_id

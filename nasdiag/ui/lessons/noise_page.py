@@ -20,6 +20,7 @@ from nasdiag.lessons.noise import (
     reveal_pick,
     seed_count_effects,
     seed_scores,
+    tie_sentence,
 )
 from nasdiag.ui import data
 from nasdiag.ui.lessons import common
@@ -51,6 +52,7 @@ def show_seed_control(lesson_data: LessonData, key: str) -> None:
     effects = effects_of(common.database(), lesson_data.experiment_id, n_trials, scores)
     st.markdown(f"- {ranking_sentence(ranking, scores)}")
     st.markdown(f"- {curse_sentence(effects, n_seeds)}")
+    st.markdown(f"- {tie_sentence(scores)}")
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(plot_seed_effects(effects, selected=n_seeds), key=f"{key}_effects")
@@ -143,8 +145,8 @@ common.questions([
      "The pooled standard deviation of the metric across seeds within an architecture. Retrain 5-10 architectures "
      "with 3 seeds each; with about 20 degrees of freedom the estimate is within roughly +/-30%."),
     ("Does fixing the data order make the ranking more trustworthy?",
-     "It removes one source of variance, but the result depends on one particular data order, and the init "
-     "seed's variance remains. Rank by the mean over seeds and report the interval instead of hiding the noise."),
+     "It removes the data-order share of the variance, which can be small (step 2 measures it here), and the "
+     "result then depends on one particular data order while the init seed's variance remains. Rank by the mean over seeds and report the interval instead of hiding the noise."),
     ("How many seeds do you need to tell apart two architectures 0.3 points apart with a noise floor of 0.5?",
      "With a two-sided t test at 80% power, n is about 2 x (1.96 + 0.84)^2 x (0.5 / 0.3)^2, roughly 44 per "
      "architecture: a gap below the noise floor is very expensive to resolve, so report ties as ties."),

@@ -18,7 +18,12 @@ from nasdiag.ui.components import (
     show_notes,
     verdict_box,
 )
-from nasdiag.viz import plot_op_effects, plot_op_frequency, plot_receptive_field, plot_target_distribution
+from nasdiag.viz import (
+    plot_op_effects,
+    plot_op_frequency,
+    plot_receptive_field,
+    plot_target_distribution,
+)
 
 st.title("Search-space coverage")
 st.caption("A search can only find what its space contains: the ops, depth and receptive field the task needs.")

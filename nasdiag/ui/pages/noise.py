@@ -19,7 +19,13 @@ from nasdiag.ui.components import (
     show_notes,
     verdict_box,
 )
-from nasdiag.viz import plot_prob_best, plot_rank_stability, plot_seed_spread, plot_seeds_needed, plot_winners_curse
+from nasdiag.viz import (
+    plot_prob_best,
+    plot_rank_stability,
+    plot_seed_spread,
+    plot_seeds_needed,
+    plot_winners_curse,
+)
 
 st.title("Evaluation noise")
 st.caption("Seed-to-seed variation of 0.5-1% makes a single-seed ranking pick lucky runs.")

@@ -31,7 +31,7 @@ for row in experiments.itertuples():
     outcome = data.diagnosis(db, row.experiment_id, int(row.n_trials))
     levels = {mode: "—" for mode in ("noise", "proxy", "coverage")}
     if outcome.diagnosis is not None:
-        levels = {mode: level_badge(v.level) for mode, v in outcome.diagnosis.verdicts.items()}
+        levels = {mode: level_badge(v.level, icon=False) for mode, v in outcome.diagnosis.verdicts.items()}
     rows.append({
         "name": row.name, "status": row.status, "kind": row.kind, "task": row.task or "—",
         "archs": int(row.n_archs), "seeds": int(row.n_seeds), "trials": int(row.n_trials),
@@ -56,6 +56,9 @@ if picked and ids[picked[0]] != current:
     select_experiment(ids[picked[0]])
     st.rerun()
 
+if current not in ids:
+    st.info("The search you started is still starting; follow it on the **Run** page.")
+    st.stop()
 experiment = experiments.set_index("experiment_id").loc[current]
 outcome = data.diagnosis(db, current, int(experiment["n_trials"]))
 st.subheader(f"Selected: {experiment['name']}")

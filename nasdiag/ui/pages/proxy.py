@@ -19,7 +19,12 @@ from nasdiag.ui.components import (
     show_notes,
     verdict_box,
 )
-from nasdiag.viz import plot_correlation_heatmap, plot_overlap_curve, plot_proxy_scatter, plot_rank_flips
+from nasdiag.viz import (
+    plot_correlation_heatmap,
+    plot_overlap_curve,
+    plot_proxy_scatter,
+    plot_rank_flips,
+)
 
 st.title("Proxy vs target")
 st.caption("A cheap proxy (fewer epochs, less data, fewer classes, narrower models) is only useful if it ranks "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -9,7 +10,13 @@ import streamlit as st
 
 from nasdiag.report import key_figures
 from nasdiag.ui import data
-from nasdiag.ui.components import current_diagnosis, current_experiment, level_badge, show_notes, verdict_box
+from nasdiag.ui.components import (
+    current_diagnosis,
+    current_experiment,
+    level_badge,
+    show_notes,
+    verdict_box,
+)
 
 st.title("Report")
 
@@ -29,7 +36,7 @@ if excluded.n_used < excluded.n_rows:
                f"{excluded.n_missing_metric} without a metric, statuses {excluded.by_status or {}}.")
 show_notes(diagnosis.notes)
 
-summary = pd.DataFrame([{"failure mode": mode, "verdict": level_badge(v.level), "summary": v.summary}
+summary = pd.DataFrame([{"failure mode": mode, "verdict": level_badge(v.level, icon=False), "summary": v.summary}
                         for mode, v in diagnosis.verdicts.items()])
 st.dataframe(summary, hide_index=True)
 figures = key_figures(diagnosis)
@@ -46,6 +53,9 @@ columns = st.columns(2)
 columns[0].download_button(
     "Download Markdown", data.report_text(context.db, context.experiment_id, context.n_trials, "md"),
     file_name=f"nasdiag-{stem}.md", mime="text/markdown", key="download_md")
+# The HTML (with the plotly.js bundle and every figure) is rendered only when the button is
+# clicked, on Streamlit's download thread, so opening the page does not wait for it.
 columns[1].download_button(
-    "Download HTML", data.report_text(context.db, context.experiment_id, context.n_trials, "html", with_figures),
+    "Download HTML",
+    functools.partial(data.report_text, context.db, context.experiment_id, context.n_trials, "html", with_figures),
     file_name=f"nasdiag-{stem}.html", mime="text/html", key="download_html")

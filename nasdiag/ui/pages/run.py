@@ -12,9 +12,24 @@ from nasdiag.store import StoreError
 from nasdiag.tasks import list_tasks
 from nasdiag.ui import data
 from nasdiag.ui.live import render_live
-from nasdiag.ui.runs import FidelityChoice, RunRequest, launch_search, prepare_run, search_command, write_space_file
+from nasdiag.ui.runs import (
+    FidelityChoice,
+    RunRequest,
+    launch_search,
+    prepare_run,
+    search_command,
+    write_space_file,
+)
 from nasdiag.ui.space_widgets import TASK_KEY, current_space
-from nasdiag.ui.state import REPO_ROOT, RUNS_DIR, db_path, get_store, select_experiment, selected_experiment
+from nasdiag.ui.state import (
+    PENDING_KEY,
+    REPO_ROOT,
+    RUNS_DIR,
+    db_path,
+    get_store,
+    select_experiment,
+    selected_experiment,
+)
 
 st.title("Run a search")
 db = str(db_path())
@@ -105,6 +120,7 @@ if st.button("Start search", type="primary", key="start_search"):
     st.session_state[f"log_{config.experiment_id()}"] = str(log_path)
     st.session_state[f"pid_{config.experiment_id()}"] = pid
     get_store()  # make sure the database file exists before the search opens it
+    st.session_state[PENDING_KEY] = config.experiment_id()
     select_experiment(config.experiment_id())
     st.rerun()
 with st.expander("Command line of this search"):

@@ -148,23 +148,26 @@ except TaskError as error:
     st.error(f"Task {task!r} could not be loaded: {error}")
     st.stop()
 
-metrics = st.columns(5)
-metrics[0].metric("Choice combinations", f"{analysis.cardinality:,}")
-metrics[1].metric("Distinct architectures", "too many to count live" if analysis.distinct is None
-                  else f"{analysis.distinct:,}",
-                  help="Cells that compute the same function (isomorphic or with dead edges) count once.")
-if analysis.params is not None:
-    metrics[2].metric("Params (min to max)", f"{analysis.params.low:,.0f} to {analysis.params.high:,.0f}",
-                      help=f"Over {analysis.n_profiled} sampled architectures; median {analysis.params.median:,.0f}.")
-    metrics[3].metric("FLOPs per sample", f"{analysis.flops.low / 1e6:.2f} to {analysis.flops.high / 1e6:.2f} M",
-                      help=f"Forward FLOPs, over {analysis.n_profiled} sampled architectures.")
-else:
-    metrics[2].metric("Params", "unavailable")
-    st.warning(f"Params and FLOPs could not be measured: {analysis.profile_error}")
+sizes = st.columns(3)
+sizes[0].metric("Choice combinations", f"{analysis.cardinality:,}")
+sizes[1].metric("Distinct architectures", "too many to count live" if analysis.distinct is None
+                else f"{analysis.distinct:,}",
+                help="Cells that compute the same function (isomorphic or with dead edges) count once.")
 rf = analysis.receptive_field
-metrics[4].metric("Receptive field (px)", f"{rf.low:.0f} to {rf.high:.0f}",
-                  delta=f"input {analysis.input_size}", delta_color="off",
-                  help=f"Analytic receptive field over {analysis.n_sampled} sampled architectures.")
+sizes[2].metric("Receptive field (px)", f"{rf.low:.0f} to {rf.high:.0f}", delta=f"input {analysis.input_size} px",
+                delta_color="off", help=f"Analytic receptive field over {analysis.n_sampled} sampled architectures.")
+costs = st.columns(3)
+if analysis.params is not None:
+    costs[0].metric("Parameters (min to max)", f"{analysis.params.low / 1e3:,.1f}k to {analysis.params.high / 1e3:,.1f}k",
+                    help=f"Over {analysis.n_profiled} sampled architectures; median {analysis.params.median:,.0f}.")
+    costs[1].metric("FLOPs per sample (min to max)",
+                    f"{analysis.flops.low / 1e6:.2f}M to {analysis.flops.high / 1e6:.2f}M",
+                    help=f"Forward FLOPs, over {analysis.n_profiled} sampled architectures; median "
+                         f"{analysis.flops.median / 1e6:.2f}M.")
+    costs[2].metric("Sampled", f"{analysis.n_sampled} archs", help=f"Seeded sample; the first {analysis.n_profiled} "
+                    "were built to count parameters and FLOPs.")
+else:
+    st.warning(f"Parameters and FLOPs could not be measured: {analysis.profile_error}")
 if analysis.share_rf_below_input > 0:
     st.warning(f"{analysis.share_rf_below_input:.0%} of {analysis.n_sampled} sampled architectures see less than "
                f"the whole input ({analysis.input_size} px): add depth, larger kernels or downsampling.")
@@ -197,13 +200,13 @@ arch = space.sample(np.random.default_rng(st.session_state["sample_seed"]))
 if space.family == "cell":
     figure = cell_figure(dict(zip(CELL_EDGE_KEYS, ([op] for op in arch.choices), strict=True)),
                          title=f"Sample {st.session_state['sample_seed']}: {arch.canonical}")
-    how = "the op chosen on each edge; dashed grey edges are cut ('none')."
+    how_to_read = "the op chosen on each edge; dashed grey edges are cut ('none')."
 else:
     strides = [stage["stride"] for stage in space.spec["stages"]]
     figure = chain_figure(arch.choices, strides, title=f"Sample {st.session_state['sample_seed']}",
                           residual=bool(space.spec.get("residual")))
-    how = "blocks from input (left) to classifier (right); colours alternate by stage."
-chart(figure, how, key="sample_figure")
+    how_to_read = "blocks from input (left) to classifier (right); colours alternate by stage."
+chart(figure, how_to_read, key="sample_figure")
 st.code(arch.canonical, language=None)
 
 # --- Save and download ----------------------------------------------------------------------
