@@ -1,7 +1,7 @@
 """Regenerate the lessons' prepared experiments in data/lessons/ from their fixed configs.
 
 Usage:
-    python scripts/make_lessons.py                    # every lesson (about 10 min on 2 cores)
+    python scripts/make_lessons.py                    # every lesson (24 min on 2 busy cores; see docs/lessons.md)
     python scripts/make_lessons.py --only noise/fixed # one experiment
     python scripts/make_lessons.py --db /tmp/l.duckdb # keep the trials in a database
 

@@ -176,7 +176,7 @@ def diagnose(
     verdicts = {
         "noise": noise_verdict(noise, thresholds),
         "proxy": proxy_verdict(proxy_result, thresholds, noise_floor=target_floor),
-        "coverage": coverage_verdict(coverage, thresholds),
+        "coverage": coverage_verdict(coverage, thresholds, noise_floor=target_floor),
     }
     if excluded.n_used < excluded.n_rows:
         notes.append(f"{excluded.n_rows - excluded.n_used} of {excluded.n_rows} trials were left out "

@@ -112,6 +112,28 @@ def _above(name: str, value: float, warn: float, message: str) -> Check:
     return Check(name, value, warn, level, message)
 
 
+def _top_spread(scores, quantile: float) -> float:
+    """Return best minus worst score within the top `quantile` (at least 2 archs); NaN if fewer."""
+    values = scores.dropna().sort_values(ascending=False)
+    count = max(2, int(math.ceil(quantile * len(values))))
+    top = values.iloc[:count]
+    return float(top.iloc[0] - top.iloc[-1]) if len(top) >= 2 else math.nan
+
+
+def _tied(spread: float, noise_floor: float) -> bool:
+    """Return whether the top archs are tied: their means span less than one noise floor.
+
+    The difference of two means over n seeds has a standard error of noise_floor * sqrt(2 / n),
+    0.82 noise floors for 3 seeds, so a spread under one noise floor is within about 1.2 standard
+    errors and no ranking of those archs is meaningful. Ranks among them are then not judged.
+    """
+    return not math.isnan(spread) and noise_floor > 0 and spread < noise_floor
+
+
+def _not_judged(name: str, value: float, threshold: float, message: str) -> Check:
+    return Check(name, value, threshold, OK, message + " (not judged: the top archs are tied within the noise floor)")
+
+
 def _worst(checks: list[Check]) -> str:
     return max((c.level for c in checks), key=SEVERITY.__getitem__, default=OK)
 
@@ -129,11 +151,14 @@ def noise_verdict(noise: NoiseResult, thresholds: Thresholds) -> Verdict:
     floor = noise.noise_floor.sd
     best_prob = float(noise.top["prob_best"].iloc[0]) if len(noise.top) else math.nan
     curse_in_floors = noise.winners_curse / floor if floor > 0 else math.nan
+    # Unlike the proxy's top checks, seed instability among the top is judged even when the top
+    # archs are tied: seeds that cannot order them are the noise this verdict reports.
+    seed_tau_top = _below("seed_tau_top", noise.rank_tau_top, thresholds.seed_tau_top_warn,
+                          thresholds.seed_tau_top_fail, f"Kendall tau between seeds among the top {noise.top_quantile:.0%}")
     checks = [
         _below("icc", noise.icc.icc, thresholds.icc_warn, thresholds.icc_fail,
                "share of score variance between architectures (ICC(1))"),
-        _below("seed_tau_top", noise.rank_tau_top, thresholds.seed_tau_top_warn, thresholds.seed_tau_top_fail,
-               f"Kendall tau between seeds among the top {noise.top_quantile:.0%}"),
+        seed_tau_top,
         _below("prob_best", best_prob, thresholds.prob_best_warn, None,
                "probability that the best-by-mean architecture is truly best"),
         _above("winners_curse_in_noise_floors", curse_in_floors, thresholds.winners_curse_warn,
@@ -181,13 +206,25 @@ def proxy_verdict(proxy: ProxyResult | None, thresholds: Thresholds, noise_floor
     tracks_size = (size_rho > thresholds.size_rho_warn and not math.isnan(size_tau)
                    and size_tau >= proxy.correlation.kendall_tau - thresholds.size_tau_margin)
     regret_in_floors = proxy.regret / noise_floor if noise_floor > 0 else math.nan
+    top_tau_message = f"Kendall tau-b among the top {proxy.top_quantile:.0%} by target"
+    precision_message = "precision of the proxy's top 5% on the target's top 5%"
+    precision = top_share.precision if top_share else math.nan
+    if _tied(_top_spread(proxy.means["target_score"], proxy.top_quantile), noise_floor):
+        top_checks = [
+            _not_judged("top_kendall_tau", proxy.top_correlation.kendall_tau, thresholds.proxy_top_tau_warn,
+                        top_tau_message),
+            _not_judged("top_share_precision", precision, thresholds.top_share_precision_warn, precision_message),
+        ]
+    else:
+        top_checks = [
+            _below("top_kendall_tau", proxy.top_correlation.kendall_tau, thresholds.proxy_top_tau_warn, None,
+                   top_tau_message),
+            _below("top_share_precision", precision, thresholds.top_share_precision_warn, None, precision_message),
+        ]
     checks = [
         _below("kendall_tau", proxy.correlation.kendall_tau, thresholds.proxy_tau_warn, thresholds.proxy_tau_fail,
                "Kendall tau-b between proxy and target over all shared architectures"),
-        _below("top_kendall_tau", proxy.top_correlation.kendall_tau, thresholds.proxy_top_tau_warn, None,
-               f"Kendall tau-b among the top {proxy.top_quantile:.0%} by target"),
-        _below("top_share_precision", top_share.precision if top_share else math.nan,
-               thresholds.top_share_precision_warn, None, "precision of the proxy's top 5% on the target's top 5%"),
+        *top_checks,
         _above("regret_in_noise_floors", regret_in_floors, thresholds.regret_warn,
                "target metric lost by trusting the proxy's pick, in target noise floors"),
         Check("tracks_model_size", size_rho, thresholds.size_rho_warn, WARN if tracks_size else OK,
@@ -213,8 +250,13 @@ def proxy_verdict(proxy: ProxyResult | None, thresholds: Thresholds, noise_floor
     return Verdict("proxy", level, summary, " ".join(fixes), tuple(checks))
 
 
-def coverage_verdict(coverage: CoverageResult, thresholds: Thresholds) -> Verdict:
-    """Judge whether the search space covers what the baselines and the task need."""
+def coverage_verdict(coverage: CoverageResult, thresholds: Thresholds, noise_floor: float = math.nan) -> Verdict:
+    """Judge whether the search space covers what the baselines and the task need.
+
+    A best-found architecture behind the best baseline warns only when it trails by more than
+    one target noise floor (any shortfall when the noise floor is unknown), and fails when the
+    whole 95% interval of the gap is below 0.
+    """
     has_baselines = len(coverage.baselines) > 0
     has_rf = coverage.receptive_field.n_archs > 0 and not math.isnan(coverage.receptive_field.input_size)
     if coverage.n_sampled_archs < thresholds.min_sampled_archs or not (has_baselines or has_rf):
@@ -241,11 +283,13 @@ def coverage_verdict(coverage: CoverageResult, thresholds: Thresholds) -> Verdic
         level = OK
         if significant_loss:
             level = FAIL
-        elif gap.gap < 0:
+        elif gap.gap < 0 and not (noise_floor > 0 and gap.gap > -noise_floor):
             level = WARN
-        checks.append(Check("best_found_minus_best_baseline", gap.gap, 0.0, level,
-                            "best sampled architecture minus the best baseline on the target (higher is better); "
-                            "fails when the whole 95% interval is below 0"))
+        message = ("best sampled architecture minus the best baseline on the target (higher is better); "
+                   "fails when the whole 95% interval is below 0")
+        if level == OK and gap.gap < 0:
+            message += "; behind by less than one noise floor, a tie"
+        checks.append(Check("best_found_minus_best_baseline", gap.gap, 0.0, level, message))
     level = _worst(checks)
     summary = (f"{coverage.n_sampled_archs} sampled archs over {len(coverage.space_ops)} ops "
                f"({coverage.space_ops_source}); lacking ops: {', '.join(lacking) or 'none'}.")
@@ -259,7 +303,7 @@ def coverage_verdict(coverage: CoverageResult, thresholds: Thresholds) -> Verdic
         fixes.append(f"Add {', '.join(lacking)} to the search space; the baselines rely on them.")
     if outside:
         fixes.append("Extend the space (depth, widths or ops) until it contains the baselines.")
-    if has_baselines and gap.gap < 0:
+    if has_baselines and checks[-1].level != OK:
         fixes.append("The search has not reached the baseline: widen the space or search longer before "
                      "reporting its best architecture.")
     if checks[2].level != OK:

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from nasdiag.diagnostics import Thresholds
 from nasdiag.lessons.mismatch import MismatchOutcome
 from nasdiag.lessons.noise import SeedScores
 from nasdiag.lessons.proxy import ProxyPoint
@@ -21,7 +20,7 @@ LEVEL_COLOURS = {"ok": COLOURS["baseline"], "warn": "#bf8700", "fail": COLOURS["
 
 
 def plot_space_gap(outcomes: Mapping[str, MismatchOutcome]) -> go.Figure:
-    """Best searched architecture of each space against the baseline, in accuracy %, with the gap interval."""
+    """Plot the best searched architecture of each space against the baseline, with the gap interval."""
     title, x_title, y_title = "Best searched architecture vs baseline", "search space", "validation accuracy (%)"
     if not outcomes:
         return empty_figure(title, x_title, y_title, "No experiment to compare.")
@@ -45,13 +44,13 @@ def plot_space_gap(outcomes: Mapping[str, MismatchOutcome]) -> go.Figure:
     return figure
 
 
-def plot_tau_vs_cost(points: Sequence[ProxyPoint], selected: str | None = None,
-                     thresholds: Thresholds = Thresholds()) -> go.Figure:
-    """Kendall tau of each proxy against the target by its cost, with intervals and verdict colours."""
+def plot_tau_vs_cost(points: Sequence[ProxyPoint], selected: str | None = None) -> go.Figure:
+    """Plot Kendall tau of each proxy against the target by cost, with intervals and verdict colours."""
     title, x_title, y_title = "Rank agreement vs proxy cost", "proxy cost (% of the target's)", "Kendall tau vs target"
     if not points:
         return empty_figure(title, x_title, y_title, "The experiment has no proxy fidelity.")
     figure = base_figure(title, x_title, y_title)
+    thresholds = points[0].diagnosis.thresholds
     cost = [100 * p.cost_share for p in points]
     tau = np.array([p.kendall_tau for p in points])
     figure.add_trace(go.Scatter(
@@ -72,7 +71,7 @@ def plot_tau_vs_cost(points: Sequence[ProxyPoint], selected: str | None = None,
 
 
 def plot_recheck(table: pd.DataFrame, proxy: str) -> go.Figure:
-    """Regret on the target when the proxy's top k are re-checked there, by k (k = 1 trusts the proxy)."""
+    """Plot the regret on the target when the proxy's top k are re-checked there (k = 1 trusts the proxy)."""
     title = f"Re-checking {proxy}'s top k at the target"
     x_title, y_title = "k (architectures trained at the target)", "regret (accuracy points)"
     if table.empty:
@@ -84,7 +83,7 @@ def plot_recheck(table: pd.DataFrame, proxy: str) -> go.Figure:
 
 
 def plot_seed_effects(effects: pd.DataFrame, selected: int | None = None) -> go.Figure:
-    """Winner's curse (points) and the share of seed sets picking the all-seed best, by seeds used."""
+    """Plot the winner's curse and the share of seed sets picking the all-seed best, by seeds used."""
     title, x_title = "Ranking by n seeds", "seeds used for ranking"
     if effects.empty:
         return empty_figure(title, x_title, "", "No seeds to compare.")

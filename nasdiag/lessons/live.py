@@ -4,8 +4,8 @@ A rerun is a real `nasdiag search` process writing into the dashboard's database
 experiment id is the hash of its config, so the page computes the id before the process starts,
 and a rerun with settings tried before resumes (and finishes at once) instead of training again.
 
-Sizes are chosen so that a rerun trains in under a minute on 2 idle cores, measured from the
-bundled trials' wall times (see docs/lessons.md); a busy machine takes longer.
+Sizes are capped to keep a rerun near a minute. The noise lesson's default rerun (18 trials)
+took 56 s on the 2-core development machine while other jobs kept it busy (docs/lessons.md).
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 MNIST-1D inputs are 40 samples long, and a digit's shape spreads over most of them. The
 preset `mnist1d_chain_narrow` offers kernel-3 convs only, one block per stage and no
-downsampling, so every member sees 9 samples. The learner widens it (larger kernels,
-dilation, depth, downsampling) and sees, before any training, whether the widened space can
-see the whole input and contains the hand-designed baseline.
+downsampling, so the receptive field of every member is 9 samples. The learner widens it
+(larger kernels, dilation, depth, downsampling). Before any training, the checks here tell
+whether the widened space covers the whole input and contains the hand-designed baseline.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ LARGER_KERNEL_OPS = ("conv_5x5", "conv_7x7")
 DILATED_OPS = ("dil_conv_3x3", "dil_conv_5x5")
 DEEP_DEPTHS = (1, 2, 3)
 DOWNSAMPLE_STRIDES = (1, 2, 2)  # stage strides when downsampling is on: 40, 20, 10 samples
-# Architectures sampled to estimate the share of a space that sees the whole input.
+# Architectures sampled to estimate the share of a space whose receptive field covers the input.
 RF_SAMPLE_SIZE = 2000
 
 
@@ -213,3 +213,25 @@ def outcome_sentences(outcome: MismatchOutcome) -> list[str]:
         else:
             sentences.append(f"{beating} of the {outcome.n_sampled} searched architectures beat the baseline.")
     return sentences
+
+
+def widening_sentence(narrow: MismatchOutcome, widened: MismatchOutcome, noise_floor: float) -> str:
+    """Compare the best found in the narrow and the widened space against the seed noise.
+
+    ``noise_floor`` is the pooled seed standard deviation (accuracy) of the experiments, so a
+    change smaller than it is reported as within the noise.
+    """
+    from nasdiag.lessons.wording import percent, points
+
+    change = widened.best_found_mean - narrow.best_found_mean
+    head = (f"Widening the space moved the best searched architecture from {percent(narrow.best_found_mean)} to "
+            f"{percent(widened.best_found_mean)}")
+    if math.isnan(change):
+        return f"{head}."
+    if round(100 * change, 1) == 0:
+        return f"{head}: no change to one decimal, so on this task the narrow receptive field costs little."
+    direction = "up" if change > 0 else "down"
+    if math.isnan(noise_floor) or abs(change) >= noise_floor:
+        return f"{head}, {points(change)} {direction}, more than the seed noise floor of {points(noise_floor, 2)}."
+    return (f"{head}, {points(change)} {direction}, less than the seed noise floor of {points(noise_floor, 2)}: "
+            "on this task the narrow receptive field costs little.")

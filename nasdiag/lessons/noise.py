@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from nasdiag.diagnostics.noise import noise_floor, prob_best
-from nasdiag.diagnostics.table import arch_summary, clean_trials
+from nasdiag.diagnostics.table import clean_trials
 from nasdiag.lessons.wording import percent, points
 
 logger = logging.getLogger(__name__)

@@ -54,7 +54,7 @@ def fidelity_costs(fidelities: Sequence[Mapping]) -> dict[str, tuple[int, float,
 
 
 def proxy_sweep(trials: pd.DataFrame, fidelities: Sequence[Mapping], *, target: str = "target",
-                seed: int = 0, thresholds: Thresholds = Thresholds(), **context) -> list[ProxyPoint]:
+                seed: int = 0, thresholds: Thresholds | None = None, **context) -> list[ProxyPoint]:
     """Diagnose every proxy of the experiment against ``target``, cheapest proxy first.
 
     ``context`` passes on to ``diagnose`` (e.g. ``space_ops``); ``proxy`` and ``target`` are
@@ -63,6 +63,7 @@ def proxy_sweep(trials: pd.DataFrame, fidelities: Sequence[Mapping], *, target: 
     Raises:
         ValueError: ``target`` is not among ``fidelities``.
     """
+    thresholds = thresholds or Thresholds()
     costs = fidelity_costs(fidelities)
     if target not in costs:
         raise ValueError(f"target fidelity {target!r} is not among the experiment's fidelities {sorted(costs)}")
@@ -129,8 +130,9 @@ def describe_proxy(point: ProxyPoint) -> str:
     return f"{point.proxy} ({epochs} on {data}, {point.cost_share:.0%} of the target's cost)"
 
 
-def correlation_sentence(point: ProxyPoint, thresholds: Thresholds = Thresholds()) -> str:
-    """Describe the proxy's rank agreement, with wording from the verdict thresholds."""
+def correlation_sentence(point: ProxyPoint) -> str:
+    """Describe the proxy's rank agreement, with wording from the thresholds of its verdict."""
+    thresholds = point.diagnosis.thresholds
     tau = point.kendall_tau
     low, high = point.tau_ci
     if math.isnan(tau):

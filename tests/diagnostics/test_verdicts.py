@@ -116,3 +116,34 @@ def test_thresholds_frozen():
 ])
 def test_at_or_above(level, limit, expected):
     assert at_or_above(level, limit) is expected
+
+
+def test_coverage_gap_within_noise_floor_is_tie():
+    # The baseline leads the best architecture by a quarter of the 0.01 noise floor.
+    diagnosis = diagnose(_clean(noise_sd=0.01, arch_sd=0.2, baseline_offset=0.0025), n_resamples=200)
+    check = next(c for c in diagnosis.verdicts["coverage"].checks if c.name == "best_found_minus_best_baseline")
+    assert check.value < 0
+    assert check.level == OK
+    assert "tie" in check.message
+
+
+def test_coverage_gap_beyond_noise_floor_warns():
+    diagnosis = diagnose(_clean(noise_sd=0.01, n_seeds=2, baseline_offset=0.03), n_resamples=200)
+    check = next(c for c in diagnosis.verdicts["coverage"].checks if c.name == "best_found_minus_best_baseline")
+    assert check.value < -0.01
+    assert check.level in (WARN, FAIL)
+
+
+def test_proxy_top_checks_skip_tied_top():
+    # 200 archs of equal true quality: the target's top 10% differ by seed noise only.
+    diagnosis = diagnose(_clean(arch_sd=0.0, noise_sd=0.01, proxy_noise_sd=0.01), n_resamples=200)
+    checks = {c.name: c for c in diagnosis.verdicts["proxy"].checks}
+    assert checks["top_kendall_tau"].level == OK
+    assert "not judged" in checks["top_kendall_tau"].message
+    assert "not judged" in checks["top_share_precision"].message
+
+
+def test_proxy_top_checks_judged_when_spread():
+    diagnosis = diagnose(_clean(proxy_noise_sd=0.2), n_resamples=200)
+    checks = {c.name: c for c in diagnosis.verdicts["proxy"].checks}
+    assert "not judged" not in checks["top_kendall_tau"].message

@@ -15,6 +15,7 @@ from nasdiag.lessons.mismatch import (
     check_space,
     outcome_sentences,
     widened_space,
+    widening_sentence,
 )
 from nasdiag.space import load_preset_space
 
@@ -100,3 +101,20 @@ def test_outcome_sentences_above_baseline():
 def test_outcome_sentences_without_baseline_share():
     sentences = outcome_sentences(outcome(0.98, math.nan, (math.nan, math.nan), share=math.nan))
     assert len(sentences) == 1
+
+
+def test_widening_sentence_within_noise():
+    text = widening_sentence(outcome(0.975, 0.984, (-0.02, 0.0)), outcome(0.977, 0.984, (-0.02, 0.0)), 0.004)
+    assert "from 97.5% to 97.7%, 0.2 points up, less than the seed noise floor of 0.40 points" in text
+    assert "costs little" in text
+
+
+def test_widening_sentence_beyond_noise():
+    text = widening_sentence(outcome(0.95, 0.984, (-0.04, -0.02)), outcome(0.98, 0.984, (-0.01, 0.0)), 0.004)
+    assert "3.0 points up, more than the seed noise floor" in text
+    assert "costs little" not in text
+
+
+def test_widening_sentence_no_change():
+    text = widening_sentence(outcome(0.9817, 0.984, (-0.01, 0.0)), outcome(0.9817, 0.984, (-0.01, 0.0)), 0.004)
+    assert "no change to one decimal" in text

@@ -45,7 +45,8 @@ def test_gap_above_never_says_below():
 def test_gap_rounding_to_zero_says_same():
     text = gap_sentence(0.97001, 0.97, (-0.01, 0.01), found_label="A", reference_label="B")
     assert "the same to one decimal" in text
-    assert "below" not in text and "above" not in text
+    assert "below" not in text
+    assert "above" not in text
 
 
 def test_gap_without_interval():

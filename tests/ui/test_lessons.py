@@ -163,3 +163,19 @@ def test_proxy_rerun_starts_a_search(db_path, user_dirs):
         assert list(user_dirs["runs"].glob("search-*.log"))
     finally:
         os.killpg(state.pid, signal.SIGTERM)  # the search runs in its own session: stop it and its workers
+
+
+@pytest.mark.slow
+def test_mismatch_rerun_searches_toggled_space(db_path, user_dirs):
+    app = open_lesson("mismatch")
+    app.toggle(key="mismatch_dilation").set_value(True).run()
+    app.slider(key="mismatch_budget").set_value(2)  # inside the form: sent with the Run click below
+    next(b for b in app.button if b.label == "Run").click().run()
+    assert not app.exception, app.exception
+    state = app.session_state["lesson_mismatch_run"]
+    try:
+        assert state.search["space"] == str(user_dirs["runs"] / "lesson_spaces" / "mnist1d_chain_lesson_dilation.yaml")
+        assert state.search["budget"] == 2
+        assert state.pid is not None
+    finally:
+        os.killpg(state.pid, signal.SIGTERM)  # the search runs in its own session: stop it and its workers

@@ -17,9 +17,8 @@ import streamlit as st
 from nasdiag.lessons import bundles, live
 from nasdiag.lessons.bundles import LessonData
 from nasdiag.store import StoreError
-from nasdiag.ui import data
+from nasdiag.ui import data, state
 from nasdiag.ui.runs import format_seconds, launch_search, process_alive, run_progress, tail
-from nasdiag.ui import state
 from nasdiag.ui.state import REPO_ROOT, db_path, get_store
 
 logger = logging.getLogger(__name__)
@@ -61,15 +60,16 @@ def lesson_data(db: str, experiment_id: str, n_trials: int, source: str) -> Less
     return bundles.load_lesson_data(get_store(), experiment_id, source=source)
 
 
-def source_note(lesson_data_: LessonData) -> None:
-    """State where the numbers below come from."""
-    if lesson_data_.source == "bundled":
-        st.caption(f":material/inventory_2: Numbers below come from the **bundled run** "
-                   f"(experiment `{lesson_data_.experiment_id}`, produced by `scripts/make_lessons.py` with a fixed "
-                   f"seed), not from your rerun.")
+def source_note(*shown: LessonData) -> None:
+    """State where the numbers below come from: the bundled run or the learner's rerun, with ids."""
+    ids = ", ".join(f"`{item.experiment_id}`" for item in shown)
+    noun = "experiment" if len(shown) == 1 else "experiments"
+    if all(item.source == "bundled" for item in shown):
+        st.caption(f":material/inventory_2: Numbers below come from the **bundled run** ({noun} {ids}, produced "
+                   f"by `scripts/make_lessons.py` with a fixed seed), not from your rerun.")
     else:
-        st.caption(f":material/replay: Numbers below come from **your rerun** "
-                   f"(experiment `{lesson_data_.experiment_id}`: {lesson_data_.name}).")
+        names = "; ".join(item.name for item in shown)
+        st.caption(f":material/replay: Numbers below come from **your rerun** ({noun} {ids}: {names}).")
 
 
 def verdict_box(verdict: Any) -> None:

@@ -15,6 +15,7 @@ from nasdiag.lessons.mismatch import (
     mismatch_outcome,
     outcome_sentences,
     widened_space,
+    widening_sentence,
 )
 from nasdiag.ui import data
 from nasdiag.ui.lessons import common
@@ -50,14 +51,16 @@ st.title("Lesson 1: search space mismatch")
 st.markdown(
     f"""
 A search can only return what its **search space** contains. If every architecture in the space
-is blind to part of the input, or lacks an operation the task needs, the best one found stays
-below a hand-designed **baseline**, however long the search runs.
+is blind to part of the input, or lacks an operation the task needs, the best one found can stay
+below a hand-designed **baseline**, however long the search runs. Whether it does, and by how
+much, only training against the baseline can tell.
 
 Here the task is **MNIST-1D**: 40-sample sequences whose digit shape spans most of the input.
 The narrow space (the `mnist1d_chain_narrow` preset, with the widths of `mnist1d_chain`) offers
 kernel-3 convolutions only, one block per stage and no downsampling: every architecture sees
 9 of the {INPUT_SIZE} samples. Two checks predict the problem **before any training**: the
-receptive-field check and the baseline-coverage check.
+receptive-field check and the baseline-coverage check. Training then measures what the mismatch
+costs on this task.
 """
 )
 
@@ -84,7 +87,7 @@ st.header("2. The prepared experiment: narrow vs widened space")
 narrow = common.open_bundled(LESSON, "narrow")
 widened = common.open_bundled(LESSON, "widened")
 if narrow is not None and widened is not None:
-    common.source_note(narrow)
+    common.source_note(narrow, widened)
     st.markdown("Both spaces were searched at random with 3 seeds per architecture at 8 epochs; the baseline "
                 "(`resnet_chain`) was trained alongside. The widened space has every addition switched on.")
     left, right = st.columns(2)
@@ -95,6 +98,8 @@ if narrow is not None and widened is not None:
     narrow_diagnosis, widened_diagnosis = diagnosis_of(narrow), diagnosis_of(widened)
     if narrow_diagnosis is not None and widened_diagnosis is not None:
         outcomes = {"narrow": mismatch_outcome(narrow_diagnosis), "widened": mismatch_outcome(widened_diagnosis)}
+        floor = narrow_diagnosis.noise.noise_floor.sd
+        st.markdown(f"- {widening_sentence(outcomes['narrow'], outcomes['widened'], floor)}")
         common_chart = st.columns(2)
         with common_chart[0]:
             st.plotly_chart(plot_space_gap(outcomes), key="mismatch_gap")

@@ -59,11 +59,10 @@ def show_seed_control(lesson_data: LessonData, key: str) -> None:
         st.caption("**How to read this:** bars are the average drop of the winner when re-evaluated on the seeds "
                    "it was not ranked by; the line is the share of seed sets whose winner is the best by all seeds.")
     with right:
-        table = ranking.table.head(8)[["mean_n", "sd_n", "rank_n", "rank_all"]].copy()
-        table[["mean_n", "sd_n"]] = table[["mean_n", "sd_n"]] * 100
+        columns = ["mean_n", "sd_n", "rank_n", "rank_all"] if n_seeds > 1 else ["mean_n", "rank_n", "rank_all"]
+        table = (ranking.table.head(8)[columns] * [100 if c in ("mean_n", "sd_n") else 1 for c in columns]).round(2)
         st.dataframe(table.rename(columns={"mean_n": f"mean of {n_seeds} (%)", "sd_n": "sd (points)",
-                                           "rank_n": "rank", "rank_all": "rank by all seeds"}),
-                     key=f"{key}_table", column_config=None)
+                                           "rank_n": "rank", "rank_all": "rank, all seeds"}), key=f"{key}_table")
 
 
 st.title("Lesson 3: evaluation noise")
@@ -104,8 +103,9 @@ if varied is not None and fixed is not None:
                 "would ship, then reveal how it does on the 4 seeds you did not see.")
     scores = seed_scores(varied.trials)
     view = one_seed_view(scores)
-    st.dataframe(view.assign(accuracy=100 * view["accuracy"]).rename(columns={"accuracy": "accuracy, seed 0 (%)"})
-                 [["label", "accuracy, seed 0 (%)"]], hide_index=True, key="noise_one_seed")
+    shown_view = view.assign(accuracy=(100 * view["accuracy"]).round(2))
+    st.dataframe(shown_view.rename(columns={"accuracy": "accuracy, seed 0 (%)"})[["label", "accuracy, seed 0 (%)"]],
+                 hide_index=True, key="noise_one_seed")
     pick = st.selectbox("Your pick", list(view["label"]), index=None, placeholder="Choose an architecture",
                         key=PICK_KEY)
     if st.button("Reveal", key="noise_reveal", disabled=pick is None):
@@ -130,7 +130,7 @@ if submitted:
 
 def show_rerun(lesson_data: LessonData) -> None:
     common.source_note(lesson_data)
-    show_seed_control(lesson_data, key="noise_rerun")
+    show_seed_control(lesson_data, key="noise_yours")
 
 
 common.rerun_status(LESSON, show_rerun)
