@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -113,7 +114,7 @@ def _build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser(
         "import", help="import logged runs (CSV/Parquet/JSONL, NAS benchmarks, Optuna, NNI, TensorBoard)",
     )
-    importer.add_argument("path", type=Path, help="file or folder to import")
+    importer.add_argument("path", type=Path, nargs="?", help="file or folder to import")
     importer.add_argument("--format", default=None, help="input format (default: detected and named in the output)")
     importer.add_argument("--name", default=None, help="experiment name (default: the file name)")
     importer.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -139,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # scipy warns about precision loss when every seed of an architecture scored the same
+    # accuracy; the statistics handle that case, so the warning is only noise on the terminal.
+    warnings.filterwarnings("ignore", message="Precision loss occurred", category=RuntimeWarning)
     from nasdiag import commands
 
     handlers = {

@@ -122,10 +122,14 @@ def _resolve_experiment(store, key: str) -> str:
     try:
         return store.get_experiment(key)["experiment_id"]
     except StoreError:
-        found = store.find_experiment(key)
-        if found is None:
+        experiments = store.list_experiments()
+        matches = experiments.loc[experiments["name"] == key, "experiment_id"].tolist()
+        if not matches:
             raise CliError(f"experiment {key!r} not found by id or name; run `nasdiag list --db {store.path}`") from None
-        return found
+        if len(matches) > 1:
+            raise CliError(f"{len(matches)} experiments are named {key!r} ({', '.join(matches)}); "
+                           f"pass one of these ids to --experiment") from None
+        return matches[0]
 
 
 def load_experiment_for_diagnosis(store, experiment_id: str):
@@ -145,13 +149,16 @@ def load_experiment_for_diagnosis(store, experiment_id: str):
     if experiment.get("target_fidelity"):
         context["target"] = experiment["target_fidelity"]
     proxies = experiment.get("proxy_fidelities") or []
-    if proxies:
+    if len(proxies) == 1:
         context["proxy"] = proxies[0]
+    # With several proxies `diagnose` picks the cheapest and says so in its notes.
     if experiment.get("space_hash"):
         spec = store.load_space_spec(experiment["space_hash"])
         if spec is not None:
             space = SearchSpace.from_dict(spec)
-            context["space_ops"] = tuple(dict.fromkeys(canonical_op_name(op) for op in space.ops))
+            # `none` cuts an edge and is never listed among an architecture's ops, so it is left out.
+            context["space_ops"] = tuple(dict.fromkeys(
+                canonical_op_name(op) for op in space.ops if op != "none"))
             context["cardinality"] = space.distinct_cardinality()
             baselines = trials.loc[trials["is_baseline"].astype(bool), "arch"].dropna().unique()
             membership = []
@@ -225,6 +232,8 @@ def import_file(args: argparse.Namespace) -> int:
     if args.help_formats:
         print(describe_formats())
         return 0
+    if args.path is None:
+        raise CliError("give the file or folder to import, e.g. `nasdiag import runs.csv`")
     options = {}
     for item in args.option:
         key, sep, value = item.partition("=")

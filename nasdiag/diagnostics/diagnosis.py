@@ -182,6 +182,11 @@ def diagnose(
         notes.append(f"{excluded.n_rows - excluded.n_used} of {excluded.n_rows} trials were left out "
                      f"({excluded.n_missing_metric} with no metric, statuses {excluded.by_status or {}}).")
     logger.info("diagnosed %d trials: %s", excluded.n_used, {k: v.level for k, v in verdicts.items()})
+    repeats = int(table.duplicated(["arch", "seed", "fidelity"]).sum())
+    if repeats:
+        notes.append(f"{repeats} rows repeat an (arch, seed, fidelity) already in the table; "
+                     "each counts as another seed, which distorts the noise figures. Remove the repeats or "
+                     "give them distinct seeds.")
     return Diagnosis(noise, proxy_result, coverage, verdicts, target, proxy, maximize, excluded, tuple(notes),
                      thresholds)
 

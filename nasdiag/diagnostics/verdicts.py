@@ -272,9 +272,9 @@ def coverage_verdict(coverage: CoverageResult, thresholds: Thresholds, noise_flo
     outside = [str(b) for b, v in coverage.baselines["in_space"].items() if v is False]
     checks = [
         Check("lacking_ops", float(len(lacking)), 0.0, WARN if lacking else OK,
-              f"ops used by baselines that the space lacks: {', '.join(lacking) or 'none'}"),
+              f"ops used by baselines that the space lacks: {', '.join(lacking) or '(no op missing)'}"),
         Check("baselines_outside_space", float(len(outside)), 0.0, WARN if outside else OK,
-              f"baselines the space cannot express: {', '.join(outside) or 'none'}"),
+              f"baselines the space cannot express: {', '.join(outside) or '(all expressible)'}"),
         _above("rf_share_below_input", coverage.receptive_field.share_below_input, thresholds.rf_below_input_warn,
                "share of sampled architectures whose receptive field is smaller than the input"),
     ]
@@ -292,7 +292,8 @@ def coverage_verdict(coverage: CoverageResult, thresholds: Thresholds, noise_flo
         checks.append(Check("best_found_minus_best_baseline", gap.gap, 0.0, level, message))
     level = _worst(checks)
     summary = (f"{coverage.n_sampled_archs} sampled archs over {len(coverage.space_ops)} ops "
-               f"({coverage.space_ops_source}); lacking ops: {', '.join(lacking) or 'none'}.")
+               f"({coverage.space_ops_source}); "
+               + (f"lacking ops: {', '.join(lacking)}." if lacking else "no op the baselines use is missing."))
     if has_baselines:
         summary += (f" Best found {gap.best_found_mean:.4g} vs best baseline {gap.best_baseline_mean:.4g} "
                     f"({gap.share_beating_baseline:.1%} of sampled archs beat it).")

@@ -164,10 +164,21 @@ def level_badge(level: str, *, icon: bool = True) -> str:
     return f"{_LEVEL_ICONS.get(level, '')} {level}".strip()
 
 
+def escape_markdown(text: str) -> str:
+    """Escape the characters of architecture strings that Streamlit's markdown would format.
+
+    NAS-Bench-201 strings such as `|nor_conv_3x3~0|+|...` contain `~` (strikethrough), `|`
+    (tables) and `_` and `*` (emphasis).
+    """
+    for char in ("\\", "~", "*", "_", "|", "[", "]"):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
 def verdict_box(verdict: Any, *, show_checks: bool = True) -> None:
     """Show one verdict: its level, the summary with its numbers, the checks and the fix."""
     title = f"**{_MODE_TITLES.get(verdict.mode, verdict.mode)}: {level_badge(verdict.level)}**"
-    body = f"{title}\n\n{verdict.summary}\n\n**Fix:** {verdict.fix}"
+    body = f"{title}\n\n{escape_markdown(verdict.summary)}\n\n**Fix:** {escape_markdown(verdict.fix)}"
     box = {"ok": st.success, "warn": st.warning, "fail": st.error}.get(verdict.level, st.info)
     box(body)
     if show_checks and verdict.checks:

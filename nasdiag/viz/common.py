@@ -46,3 +46,24 @@ def short_arch_ticks(figure: go.Figure, archs: list[str], axis: str = "x", max_c
     else:
         figure.update_yaxes(**update)
     return figure
+
+
+def add_baseline_lines(figure: go.Figure, baselines: dict, axis: str = "x", colour: str = "#15803d") -> go.Figure:
+    """Mark each baseline's score with a dashed line labelled B1, B2, ... and name it in the legend.
+
+    Full architecture strings as line labels overlap each other and the data, so the line gets a
+    short tag and the legend entry carries the (shortened) name.
+    """
+    for index, (name, value) in enumerate(baselines.items(), start=1):
+        tag = f"B{index}"
+        position = "top left" if index % 2 else "top right"
+        if axis == "x":
+            figure.add_vline(x=value, line_dash="dash", line_color=colour, annotation_text=tag,
+                             annotation_position=position)
+        else:
+            figure.add_hline(y=value, line_dash="dash", line_color=colour, annotation_text=tag,
+                             annotation_position="bottom left" if index % 2 else "top left")
+        label = str(name) if len(str(name)) <= 42 else str(name)[:40] + "..."
+        figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"{tag}: baseline {label}",
+                                    line={"color": colour, "dash": "dash"}, hoverinfo="skip"))
+    return figure

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from nasdiag.diagnostics.coverage import CoverageResult
-from nasdiag.viz.common import COLOURS, base_figure, empty_figure
+from nasdiag.viz.common import COLOURS, add_baseline_lines, base_figure, empty_figure
 
 
 class OpFrequency(NamedTuple):
@@ -128,6 +128,8 @@ def plot_target_distribution(coverage: CoverageResult, metric_name: str = "metri
     figure = base_figure(title, x_title, y_title)
     figure.add_trace(go.Histogram(x=data.values, nbinsx=40, marker_color=COLOURS["main"], name="sampled",
                                   hovertemplate="%{x}<br>%{y} architectures<extra></extra>"))
-    for name, value in data.baselines.items():
-        figure.add_vline(x=value, line_dash="dash", line_color=COLOURS["baseline"], annotation_text=f"baseline {name}")
+    add_baseline_lines(figure, dict(data.baselines), axis="x", colour=COLOURS["baseline"])
+    # Counts are whole architectures: small histograms get one tick per architecture.
+    counts, _ = np.histogram(np.asarray(data.values, dtype=float), bins=40)
+    figure.update_yaxes(rangemode="tozero", tickformat="d", dtick=1 if counts.max() <= 8 else None)
     return figure

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from nasdiag.diagnostics.proxy import CorrelationMatrix, ProxyResult
-from nasdiag.viz.common import COLOURS, base_figure, empty_figure
+from nasdiag.viz.common import COLOURS, add_baseline_lines, base_figure, empty_figure
 
 
 class ProxyScatter(NamedTuple):
@@ -42,8 +42,7 @@ def plot_proxy_scatter(proxy: ProxyResult | None, baselines: pd.Series | None = 
     figure.add_trace(go.Scattergl(x=data.proxy, y=data.target, mode="markers", text=data.archs, name="architecture",
                                   marker={"size": 6, "color": COLOURS["main"], "opacity": 0.6},
                                   hovertemplate="arch %{text}<br>proxy %{x:.4g}<br>target %{y:.4g}<extra></extra>"))
-    for name, value in data.baselines.items():
-        figure.add_hline(y=value, line_dash="dash", line_color=COLOURS["baseline"], annotation_text=f"baseline {name}")
+    add_baseline_lines(figure, dict(data.baselines), axis="y", colour=COLOURS["baseline"])
     return figure
 
 

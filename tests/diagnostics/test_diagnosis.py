@@ -99,3 +99,12 @@ def test_single_fidelity_has_no_proxy():
     diagnosis = diagnose(trials.loc[trials["fidelity"] == "target"], n_resamples=100)
     assert diagnosis.proxy is None
     assert diagnosis.to_dict()["proxy"]["kendall_tau"] is None
+
+
+def test_duplicate_rows_noted():
+    from tests.diagnostics.synthetic import make_trials
+
+    trials = make_trials(np.random.default_rng(0), n_archs=20)
+    doubled = pd.concat([trials, trials.head(10)], ignore_index=True)
+    notes = diagnose(doubled, n_resamples=50).notes
+    assert any("10 rows repeat" in note for note in notes)

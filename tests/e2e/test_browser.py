@@ -108,7 +108,7 @@ def test_user_defines_space_runs_search_and_reads_diagnostics(server, tmp_path):
         # First start: the empty database opens on the bundled demo.
         page.goto(server)
         page.get_by_text("can this architecture search be trusted?").wait_for()
-        page.get_by_text("Verdicts").wait_for()
+        page.get_by_text("Verdicts", exact=True).wait_for()
         _settle(page)
         page.locator("[data-testid='stDataFrame'] canvas").first.wait_for()
         page.wait_for_timeout(1500)  # the data grid and metrics draw after the run ends
@@ -174,4 +174,20 @@ def test_user_defines_space_runs_search_and_reads_diagnostics(server, tmp_path):
         page.get_by_text(re.compile(r"Imported 12 trials as experiment")).wait_for()
         assert page.locator(EXCEPTION).count() == 0
         _shoot(page, "import")
+
+        # The imported experiment is selected: its diagnostics render with a verdict.
+        _open(page, "Noise")
+        page.get_by_text(re.compile(r"Evaluation noise:")).first.wait_for()
+        assert page.locator(EXCEPTION).count() == 0
+        _shoot(page, "import-noise")
+
+        # Each lesson opens from the navigation with its bundled run.
+        for number, (title, name) in enumerate((("1. Search space mismatch", "learn-mismatch"),
+                                                ("2. Proxy divergence", "learn-proxy"),
+                                                ("3. Evaluation noise", "learn-noise")), start=1):
+            _open(page, title)
+            page.get_by_text(re.compile(rf"^Lesson {number}:")).first.wait_for()
+            page.get_by_text(re.compile("bundled run")).first.wait_for()
+            assert page.locator(EXCEPTION).count() == 0, title
+            _shoot(page, name)
         browser.close()

@@ -111,5 +111,5 @@ st.dataframe(overlap, hide_index=True, column_config={"precision": st.column_con
 st.caption("**How to read this:** of the proxy's k best architectures, how many are among the target's k best.")
 if not math.isnan(result.best_baseline_target) and result.best_baseline:
     shares = ", ".join(f"top-{k}: {share:.0%}" for k, share in sorted(result.proxy_top_beats_baseline.items()))
-    st.caption(f"Best baseline {result.best_baseline} scores {format_metric(result.best_baseline_target)} at the "
+    st.caption(f"Best baseline `{result.best_baseline}` scores {format_metric(result.best_baseline_target)} at the "
                f"target; share of the proxy's top-k above it: {shares or 'n/a'}.")
