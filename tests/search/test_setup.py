@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from nasdiag.search.setup import STARTUP_SECONDS, SearchSetupError, build_search_config, estimate_cost
+from nasdiag.search.setup import (
+    STARTUP_SECONDS,
+    SearchSetupError,
+    build_search_config,
+    estimate_cost,
+)
 
 
 def test_readme_example_plans_132_trials():
