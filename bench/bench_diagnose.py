@@ -1,7 +1,7 @@
 """Time a full ``diagnose`` on NAS-Bench-Macro against a plain pandas + scipy version.
 
 Data: NAS-Bench-Macro (6,561 architectures x 3 CIFAR-10 seeds) from
-/work/shared/data/nasbench-macro, or with --fixture the 2,000-architecture subset in
+the shared data folder beside the repository (shared/data/nasbench-macro), or with --fixture the 2,000-architecture subset in
 tests/fixtures/diagnostics. The benchmark has one fidelity, so a proxy fidelity is
 synthesised per trial with ``numpy.random.default_rng(0)``:
 

@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from nasdiag.import_cmd import run_import  # noqa: E402
 from nasdiag.ingest import archs  # noqa: E402
 
-DEFAULT_PATH = Path("/work/shared/data/natsbench-landscape/nats_bench.csv")
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "shared" / "data" / "natsbench-landscape" / "nats_bench.csv"
 DEFAULT_COLUMN = "CIFAR10TestAccuracy200Epochs"
 
 

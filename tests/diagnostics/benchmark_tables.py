@@ -1,4 +1,4 @@
-"""Convert the public NAS benchmarks under /work/shared/data (or the fixture copies) to the
+"""Convert the public NAS benchmarks in the shared data folder beside the repository (or the fixture copies) to the
 long trials format the diagnostics take: one row per arch x seed x fidelity.
 
 These converters exist for the diagnostics tests only; the importers in nasdiag/ingest
@@ -12,8 +12,9 @@ import math
 from pathlib import Path
 
 import pandas as pd
+from tests.shared_data import SHARED_DATA as _SHARED_DATA
 
-SHARED = Path("/work/shared/data")
+SHARED = _SHARED_DATA
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "diagnostics"
 
 MACRO_OPS = {"0": "identity", "1": "mb3_k3", "2": "mb6_k5"}

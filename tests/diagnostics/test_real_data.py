@@ -2,7 +2,7 @@
 surface what each benchmark is known for.
 
 The fixture tests use the Apache-2.0 / MIT subsets in tests/fixtures/diagnostics; the
-shared_data tests read the full files and skip where /work/shared is absent.
+shared_data tests read the full files and skip where the shared data folder is absent.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from tests.diagnostics.benchmark_tables import (
     load_natsbench,
 )
 
-shared_data = pytest.mark.skipif(not SHARED.is_dir(), reason="/work/shared/data is absent")
+shared_data = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} is absent")
 
 
 def _seed_columns(trials: pd.DataFrame) -> pd.DataFrame:

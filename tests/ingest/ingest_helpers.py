@@ -7,9 +7,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from tests.shared_data import SHARED_DATA as _SHARED_DATA
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
-SHARED_DATA = Path("/work/shared/data")
+SHARED_DATA = _SHARED_DATA
 
 
 def shared_file(relative: str) -> Path:
