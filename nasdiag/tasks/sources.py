@@ -152,6 +152,8 @@ def load_npz_raw(path: str | os.PathLike[str]) -> RawDataset:
             x = arrays["x"]
             y = arrays["y"]
             names_array = arrays["class_names"] if "class_names" in names else None
+    except TaskError:
+        raise  # already names the problem; TaskError is a ValueError, so it must pass first
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise TaskError(
             f"{where} is not a readable .npz archive ({error}); write it with np.savez"

@@ -69,7 +69,10 @@ def _live_body(db: str, experiment_id: str) -> None:
                             now=now if status == "running" else None)
 
     st.subheader(f"Search: {experiment['name']}")
-    eta = f", about {format_seconds(progress.eta_s)} left (estimate)" if status == "running" else ""
+    eta = ""
+    if status == "running":
+        eta = (f", about {format_seconds(progress.eta_s)} left (estimate)" if progress.eta_s is not None
+               else ", time left shown after the first trials")
     st.progress(progress.fraction, text=f"{progress.done} of {progress.planned} trials{eta} — {status}")
     _status_line(experiment, status, progress, log_path)
 

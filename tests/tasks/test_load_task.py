@@ -125,3 +125,13 @@ def test_invalid_split_seed_rejected(seed):
 def test_npz_without_path_rejected():
     with pytest.raises(TaskError, match="no path"):
         load_task("npz:")
+
+
+def test_npz_missing_y_names_array(tmp_path):
+    path = tmp_path / "no_labels.npz"
+    np.savez(path, x=np.zeros((12, 8, 8), dtype=np.float32))
+    with pytest.raises(TaskError) as raised:
+        load_task(f"npz:{path}")
+    message = str(raised.value)
+    assert message.count("missing array(s) y") == 1
+    assert "object array" not in message
