@@ -65,7 +65,7 @@ def plot_tau_vs_cost(points: Sequence[ProxyPoint], selected: str | None = None) 
                      annotation_text="warn below")
     figure.add_hline(y=thresholds.proxy_tau_fail, line_dash="dot", line_color=LEVEL_COLOURS["fail"],
                      annotation_text="fail below")
-    figure.update_xaxes(type="log")
+    figure.update_xaxes(type="log", dtick=1)  # label powers of ten only
     figure.update_yaxes(range=[-0.2, 1.05])
     return figure
 
@@ -96,7 +96,8 @@ def plot_seed_effects(effects: pd.DataFrame, selected: int | None = None) -> go.
                                 yaxis="y2", mode="lines+markers", line={"color": COLOURS["baseline"]},
                                 hovertemplate="%{x} seeds<br>%{y:.0f}% of seed sets<extra></extra>"))
     figure.update_layout(yaxis2={"title": "seed sets picking the all-seed best (%)", "overlaying": "y",
-                                 "side": "right", "range": [0, 105]},
+                                 "side": "right", "range": [0, 105],
+                                 "tickvals": [0, 20, 40, 60, 80, 100], "showgrid": False},
                          legend={"orientation": "h", "y": -0.2})
     figure.update_xaxes(dtick=1)
     return figure

@@ -66,4 +66,7 @@ def add_baseline_lines(figure: go.Figure, baselines: dict, axis: str = "x", colo
         label = str(name) if len(str(name)) <= 42 else str(name)[:40] + "..."
         figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"{tag}: baseline {label}",
                                     line={"color": colour, "dash": "dash"}, hoverinfo="skip"))
+    if baselines:
+        # Below the plot, so long names do not take the width from the data in narrow columns.
+        figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0})
     return figure

@@ -188,6 +188,9 @@ def test_user_defines_space_runs_search_and_reads_diagnostics(server, tmp_path):
             _open(page, title)
             page.get_by_text(re.compile(rf"^Lesson {number}:")).first.wait_for()
             page.get_by_text(re.compile("bundled run")).first.wait_for()
+            _settle(page)
+            page.locator(".js-plotly-plot").first.wait_for()
+            page.wait_for_timeout(500)
             assert page.locator(EXCEPTION).count() == 0, title
             _shoot(page, name)
         browser.close()
