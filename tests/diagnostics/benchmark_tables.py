@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 
 import pandas as pd
+
 from tests.shared_data import SHARED_DATA as _SHARED_DATA
 
 SHARED = _SHARED_DATA

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from tests.shared_data import SHARED_DATA as _SHARED_DATA
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
