@@ -138,8 +138,8 @@ def load_experiment_for_diagnosis(store, experiment_id: str):
 
     experiment = store.get_experiment(experiment_id)
     trials = store.load_trials(experiment_id)
-    # Baselines and spaces may spell one op two ways (conv_3x3 and NAS-Bench-201's nor_conv_3x3);
-    # coverage compares op names, so every name is brought to one spelling first.
+    # Baselines and spaces may spell one op two ways: conv_3x3 and NAS-Bench-201's nor_conv_3x3.
+    # Coverage compares op names, so every name is brought to one spelling first.
     trials["ops"] = [
         ";".join(canonical_op_name(op) for op in ops.split(";")) if isinstance(ops, str) else ops
         for ops in trials["ops"]
@@ -151,7 +151,7 @@ def load_experiment_for_diagnosis(store, experiment_id: str):
     proxies = experiment.get("proxy_fidelities") or []
     if len(proxies) == 1:
         context["proxy"] = proxies[0]
-    # With several proxies `diagnose` picks the cheapest and says so in its notes.
+    # With several proxies `diagnose` picks the cheapest and records that choice in its notes.
     if experiment.get("space_hash"):
         spec = store.load_space_spec(experiment["space_hash"])
         if spec is not None:
@@ -163,8 +163,8 @@ def load_experiment_for_diagnosis(store, experiment_id: str):
             baselines = trials.loc[trials["is_baseline"].astype(bool), "arch"].dropna().unique()
             membership = []
             for arch in baselines:
-                # A baseline from the other family (a ResNet chain next to a cell space) can never
-                # be a member; coverage judges it by its ops and score only.
+                # A baseline from the other family, such as a ResNet chain next to a cell space, can
+                # never be a member. Coverage judges it by its ops and score only.
                 if ("chain" if str(arch).startswith("chain:") else "cell") != space.family:
                     continue
                 try:

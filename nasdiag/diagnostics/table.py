@@ -64,7 +64,7 @@ def validate_trials(trials: pd.DataFrame) -> None:
         bad = trials.loc[coerced.isna() & trials["metric"].notna(), "metric"]
         if len(bad):
             raise DiagnoseInputError(
-                f"column 'metric' must be numeric, but row {bad.index[0]} holds {bad.iloc[0]!r}; "
+                f"column 'metric' must be numeric, but row {bad.index[0]} contains {bad.iloc[0]!r}; "
                 "write the metric as a number (leave the cell empty for a failed trial)"
             )
     for name in ("params", "flops", "receptive_field"):
@@ -73,7 +73,7 @@ def validate_trials(trials: pd.DataFrame) -> None:
             bad = trials.loc[coerced.isna() & trials[name].notna(), name]
             if len(bad):
                 raise DiagnoseInputError(
-                    f"column {name!r} must be numeric, but row {bad.index[0]} holds {bad.iloc[0]!r}; "
+                    f"column {name!r} must be numeric, but row {bad.index[0]} contains {bad.iloc[0]!r}; "
                     "write a number or leave the cell empty"
                 )
     if trials["arch"].isna().any():

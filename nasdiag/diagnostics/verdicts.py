@@ -124,8 +124,8 @@ def _tied(spread: float, noise_floor: float) -> bool:
     """Return whether the top archs are tied: their means span less than one noise floor.
 
     The difference of two means over n seeds has a standard error of noise_floor * sqrt(2 / n),
-    0.82 noise floors for 3 seeds, so a spread under one noise floor is within about 1.2 standard
-    errors and no ranking of those archs is meaningful. Ranks among them are then not judged.
+    which is 0.82 noise floors for 3 seeds. A spread under one noise floor is therefore within
+    about 1.2 standard errors, so no ranking of those archs is meaningful and it is not judged.
     """
     return not math.isnan(spread) and noise_floor > 0 and spread < noise_floor
 

@@ -105,6 +105,12 @@ def recheck_table(means: pd.DataFrame, ks: Sequence[int] = RECHECK_K) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def baseline_target_means(trials: pd.DataFrame, target: str = "target") -> pd.Series:
+    """Return each baseline's mean metric over its ok trials at the target fidelity."""
+    rows = trials.loc[trials["is_baseline"].astype(bool) & (trials["fidelity"] == target) & (trials["status"] == "ok")]
+    return rows.groupby("arch")["metric"].mean()
+
+
 def tau_check_level(point: ProxyPoint) -> str:
     """Return the level of the verdict's check of Kendall tau over all shared architectures."""
     return next(c.level for c in point.diagnosis.verdicts["proxy"].checks if c.name == "kendall_tau")

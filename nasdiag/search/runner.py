@@ -2,7 +2,7 @@
 
 Reproducibility and resume rest on two rules:
 
-1. Results are told to the strategy in the order the candidates were asked, and at most
+1. Results reach the strategy's `tell` in the order its `ask` proposed the candidates, and at most
    `parallel_candidates` candidates are outstanding. The sequence of asks therefore depends only
    on the seeds and the metrics, never on which worker finished first, so the same command gives
    the same search.
@@ -45,7 +45,7 @@ TARGET_EVAL_MODES = ("all", "top", "none")
 class SearchConfig:
     """Everything that defines a search; its hash is the experiment id, so equal configs resume.
 
-    `fidelities` holds `Fidelity.to_dict()` dicts: the proxies cheapest first, then the target
+    `fidelities` contains `Fidelity.to_dict()` dicts: the proxies cheapest first, then the target
     last. Worker count, threads and device do not change results and are not part of the hash.
     """
 
@@ -54,7 +54,7 @@ class SearchConfig:
     task: str
     fidelities: tuple[dict[str, Any], ...]
     strategy: str = "random"
-    budget: int = 20                # architectures the strategy asks for
+    budget: int = 20                # architectures the strategy proposes
     seeds: int = 3                  # init seeds per architecture and fidelity
     search_seed: int = 0            # seeds the strategy's sampling and the data splits
     data_order: str = "varied"      # 'varied': data-order seed = init seed; 'fixed': always 0
@@ -93,7 +93,7 @@ class SearchProgress:
 
 @dataclass
 class SearchSummary:
-    """What a finished (or cancelled) search returns."""
+    """Summary of a finished or cancelled search."""
 
     experiment_id: str
     status: str
@@ -299,40 +299,8 @@ class SearchRunner:
         executor = self._executor or make_executor(self._workers, self._threads)
         status = "finished"
         history: list[tuple[str, str, float]] = []
-        side: list[_Evaluation] = []
         try:
-            side.extend(self._submit_baselines(executor))
-            pending: deque[_Evaluation] = deque()
-            search_scores: dict[str, tuple[Any, float]] = {}
-            while True:
-                while len(pending) < config.parallel_candidates:
-                    candidate = strategy.ask()
-                    if candidate is None:
-                        break
-                    self._register_arch(candidate.arch, self.space, is_baseline=False)
-                    pending.append(self._evaluate(executor, candidate, told=True))
-                    if config.strategy != "halving" and config.target_eval == "all":
-                        for other in names:
-                            if other != candidate.fidelity:
-                                side.append(self._evaluate(executor, Candidate(candidate.arch, other), told=False))
-                if not pending:
-                    break
-                head = pending.popleft()
-                self._drain_until(head)
-                score = head.score()
-                strategy.tell(head.candidate, score)
-                history.append((head.candidate.arch.canonical, head.candidate.fidelity, score))
-                if head.candidate.fidelity == names[0] or config.strategy == "halving":
-                    search_scores[head.candidate.arch.hash] = (head.candidate.arch, score)
-                if config.strategy != "halving" and config.target_eval == "top" and len(names) > 1:
-                    side.extend(self._submit_top_k(executor, search_scores))
-                if self.store.cancel_requested(self.experiment_id):
-                    status = "cancelled"
-                    logger.info("experiment %s cancelled on request", self.experiment_id)
-                    break
-            if status == "finished":
-                for evaluation in side:
-                    self._drain_until(evaluation)
+            status = self._search_loop(executor, strategy, history)
         except KeyboardInterrupt:
             status = "cancelled"
             logger.info("experiment %s interrupted", self.experiment_id)
@@ -346,11 +314,52 @@ class SearchRunner:
             self.store.update_experiment(self.experiment_id, status=status, pid=None)
             if self._executor is None:
                 executor.shutdown(cancel_pending=True)
+
         best = _best(history, names[-1] if config.strategy == "halving" else names[0])
         logger.info("experiment %s %s: %d trials trained, %d reused", self.experiment_id, status,
                     self.progress.trained, self.progress.reused)
         return SearchSummary(self.experiment_id, status, self.progress.trained, self.progress.reused,
                              best[0], best[1], history)
+
+    def _search_loop(self, executor: Executor, strategy: Any, history: list[tuple[str, str, float]]) -> str:
+        """Ask, evaluate and tell until the strategy is done or a cancel arrives; return the status."""
+        config = self.config
+        names = config.fidelity_names
+        side = self._submit_baselines(executor)  # trained next to the search, never told
+        pending: deque[_Evaluation] = deque()
+        search_scores: dict[str, tuple[Any, float]] = {}
+        while True:
+            # Keep `parallel_candidates` candidates in flight.
+            while len(pending) < config.parallel_candidates:
+                candidate = strategy.ask()
+                if candidate is None:
+                    break
+                self._register_arch(candidate.arch, self.space, is_baseline=False)
+                pending.append(self._evaluate(executor, candidate, told=True))
+                if config.strategy != "halving" and config.target_eval == "all":
+                    for other in names:
+                        if other != candidate.fidelity:
+                            side.append(self._evaluate(executor, Candidate(candidate.arch, other), told=False))
+            if not pending:
+                break
+
+            # Tell the oldest candidate's result, whatever finished first.
+            head = pending.popleft()
+            self._drain_until(head)
+            score = head.score()
+            strategy.tell(head.candidate, score)
+            history.append((head.candidate.arch.canonical, head.candidate.fidelity, score))
+            if head.candidate.fidelity == names[0] or config.strategy == "halving":
+                search_scores[head.candidate.arch.hash] = (head.candidate.arch, score)
+            if config.strategy != "halving" and config.target_eval == "top" and len(names) > 1:
+                side.extend(self._submit_top_k(executor, search_scores))
+            if self.store.cancel_requested(self.experiment_id):
+                logger.info("experiment %s cancelled on request", self.experiment_id)
+                return "cancelled"
+
+        for evaluation in side:
+            self._drain_until(evaluation)
+        return "finished"
 
     def _submit_baselines(self, executor: Executor) -> list[_Evaluation]:
         from nasdiag.space import SearchSpace

@@ -3,8 +3,8 @@
 The contract, documented once here:
 
 - `ask()` returns the next `Candidate` to evaluate (an architecture and the fidelity to
-  evaluate it at), or None when the strategy has nothing to propose until outstanding
-  candidates are told, or when its budget is spent (then `finished` is True).
+  evaluate it at), or None when the strategy has nothing to propose until results for outstanding
+  candidates arrive through `tell`, or when its budget is spent (then `finished` is True).
 - `tell(candidate, score)` reports the candidate's score: the mean metric over its seeds at that
   fidelity, NaN when every seed diverged. Scores are always "higher is better"; the runner negates
   metrics that are minimised.
@@ -104,7 +104,7 @@ class RegularizedEvolution(Strategy):
 
     The first `population_size` candidates are random. After that each candidate is a one-choice
     mutation of the best of `sample_size` members drawn from the population, and the oldest
-    member leaves when a new one is told.
+    member leaves when a new result arrives.
     """
 
     name = "evolution"

@@ -73,3 +73,8 @@ def fidelity_summary(trials: pd.DataFrame, arch: str, *, maximize: bool) -> pd.D
     if not parts:
         return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
     return pd.concat(parts).reset_index(drop=True)[list(SUMMARY_COLUMNS)]
+
+
+def best_per_run(curves: pd.DataFrame) -> pd.DataFrame:
+    """Return the best validation value of each (fidelity, seed) run in a curves table."""
+    return curves.groupby(["fidelity", "seed"])["val_metric"].max().reset_index()

@@ -11,6 +11,7 @@ from nasdiag.lessons.figures import plot_recheck, plot_tau_vs_cost
 from nasdiag.lessons.proxy import (
     ProxyPoint,
     accuracy_range_sentence,
+    baseline_target_means,
     cheapest_sentence,
     correlation_sentence,
     describe_proxy,
@@ -32,9 +33,7 @@ def sweep(db: str, experiment_id: str, n_trials: int, _lesson_data: LessonData) 
 
 
 def baselines_of(lesson_data: LessonData, target: str = "target") -> pd.Series:
-    rows = lesson_data.trials
-    rows = rows.loc[rows["is_baseline"].astype(bool) & (rows["fidelity"] == target) & (rows["status"] == "ok")]
-    return rows.groupby("arch")["metric"].mean()
+    return baseline_target_means(lesson_data.trials, target)
 
 
 def show_point(point: ProxyPoint, lesson_data: LessonData, key: str) -> None:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from nasdiag.ui import data
-from nasdiag.ui.arch_detail import arch_drawing, decode_spec, fidelity_summary
+from nasdiag.ui.arch_detail import arch_drawing, best_per_run, decode_spec, fidelity_summary
 from nasdiag.ui.components import chart, current_experiment, format_metric, metric_axis_label
 from nasdiag.ui.state import select_arch, selected_arch
 from nasdiag.viz import plot_learning_curves
@@ -80,6 +80,6 @@ chart(plot_learning_curves(curves, arch, metric_name=f"validation {metric_axis_l
       "validation metric after each epoch, one line per seed and fidelity; lines that cross late mean the "
       "ranking settles late.", key="arch_curves")
 if not curves.empty:
-    best = curves.groupby(["fidelity", "seed"])["val_metric"].max().reset_index()
+    best = best_per_run(curves)
     st.caption("Best validation value per run: " + ", ".join(
         f"{r.fidelity} seed {r.seed}: {format_metric(r.val_metric)}" for r in best.itertuples()))
