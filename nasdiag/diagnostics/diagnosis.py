@@ -192,7 +192,7 @@ def diagnose(
 
 
 def _noise_fidelity(table: pd.DataFrame, target: str, notes: list[str]) -> str:
-    """The target, unless only another fidelity has architectures with several seeds."""
+    """Return the target, unless only another fidelity has architectures with several seeds."""
     multi = table.groupby(["fidelity", "arch"]).size().ge(2).groupby(level="fidelity").sum()
     if multi.get(target, 0) >= 2 or multi.max() < 2:
         return target

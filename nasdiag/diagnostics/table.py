@@ -180,7 +180,7 @@ def seed_matrix(table: pd.DataFrame, fidelity: str) -> tuple[np.ndarray, np.ndar
 
 
 def split_ops(ops: object) -> frozenset[str]:
-    """The set of op names in a semicolon-separated ``ops`` cell (empty for NaN)."""
+    """Return the set of op names in a semicolon-separated ``ops`` cell (empty for NaN)."""
     if ops is None or (isinstance(ops, float) and np.isnan(ops)):
         return frozenset()
     return frozenset(part.strip() for part in str(ops).split(";") if part.strip())

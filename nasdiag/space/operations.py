@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class OpInfo:
-    """What the spec layer needs to know about one operation."""
+    """Facts the spec layer needs about one operation."""
 
     name: str
     kind: str  # "zero", "identity", "conv", "sep_conv" or "pool"

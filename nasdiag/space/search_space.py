@@ -19,7 +19,7 @@ from nasdiag.space.errors import ArchitectureParseError, OutOfSpaceError, SpaceV
 from nasdiag.space.receptive_field import cell_network_receptive_field, chain_receptive_field
 from nasdiag.space.spec import CellSpec, ChainSpec, validate_spec
 
-# Fields that document a space without changing which architectures it holds or how they are
+# Fields that document a space without changing which architectures it contains or how they are
 # built; the space hash ignores them.
 _DOC_FIELDS = ("name", "description")
 
@@ -169,7 +169,7 @@ class SearchSpace:
         return self._family.parse(text)
 
     def contains(self, arch: Architecture | str) -> bool:
-        """Whether the architecture is a member. A malformed string raises ArchitectureParseError."""
+        """Return whether the architecture is a member. A malformed string raises ArchitectureParseError."""
         return self.distance(arch) == 0
 
     def distance(self, arch: Architecture | str) -> int:

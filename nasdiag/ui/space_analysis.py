@@ -42,7 +42,7 @@ class ValueRange:
 
 @dataclass(frozen=True)
 class BaselineFit:
-    """How one baseline relates to the space."""
+    """Relation of one baseline to the space."""
 
     name: str
     arch: str
@@ -54,7 +54,7 @@ class BaselineFit:
 
 @dataclass(frozen=True)
 class SpaceAnalysis:
-    """What the editor shows about a space; see `analyse_space`."""
+    """Figures the editor shows about a space; see `analyse_space`."""
 
     cardinality: int
     distinct: int | None  # None when the space is too large to count live

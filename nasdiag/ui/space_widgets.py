@@ -31,7 +31,7 @@ _WIDGET_PREFIX = "ed_"
 
 
 def current_space() -> tuple[SearchSpace, str]:
-    """Return the space the editor holds (the default preset on a first visit) and its source."""
+    """Return the space the editor contains (the default preset on a first visit) and its source."""
     if SPACE_YAML_KEY not in st.session_state:
         space = load_preset_space(DEFAULT_PRESET)
         st.session_state[SPACE_YAML_KEY] = space.to_yaml()
