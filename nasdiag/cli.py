@@ -56,6 +56,9 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="number of architectures the strategy proposes (default: 20)")
     search.add_argument("--seeds", type=int, default=3,
                         help="init seeds per architecture and fidelity (default: 3)")
+    search.add_argument("--rank-seeds", type=int, default=0, metavar="N",
+                        help="rank each architecture by the mean of its first N seeds only; the other seeds "
+                        "are trained to measure how much that ranking is luck (default: 0, all seeds)")
     search.add_argument("--proxy", action="append", default=None, metavar="SPEC",
                         help="a proxy fidelity, repeatable, as NAME:KEY=VALUE,... with keys epochs, data "
                         "(fraction of the training split, 0-1], classes (e.g. 0-4), width (multiplier), "
@@ -109,6 +112,9 @@ def _build_parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--fail-on", choices=["warn", "fail"], default=None,
                           help="exit 1 when any verdict is at this level or worse, to gate CI")
     diagnose.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (default: 0)")
+    diagnose.add_argument("--ranking-seeds", type=int, default=None, metavar="N",
+                          help="seeds per architecture whose mean the search ranked by (default: the search's "
+                          "own setting for a nasdiag search, 1 for a file or an imported log)")
     _add_db(diagnose)
 
     importer = commands.add_parser(

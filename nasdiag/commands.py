@@ -38,7 +38,7 @@ def search(args: argparse.Namespace) -> int:
     try:
         config = build_search_config(
             space=args.space, task=args.task, strategy=args.strategy, budget=args.budget,
-            seeds=args.seeds, proxies=[] if args.no_proxy else (args.proxy or ["proxy:epochs=2,data=0.25"]),
+            seeds=args.seeds, rank_seeds=args.rank_seeds, proxies=[] if args.no_proxy else (args.proxy or ["proxy:epochs=2,data=0.25"]),
             target=args.target, target_eval=args.target_eval, top_k=args.top_k,
             data_order=args.data_order, with_baselines=not args.no_baselines, search_seed=args.seed,
             name=args.name, strategy_options=options,
@@ -148,6 +148,12 @@ def load_experiment_for_diagnosis(store, experiment_id: str):
     context: dict = {"maximize": bool(experiment["maximize"])}
     if experiment.get("target_fidelity"):
         context["target"] = experiment["target_fidelity"]
+    config = experiment.get("config") or {}
+    if isinstance(config, str):
+        config = json.loads(config)
+    if experiment.get("kind") == "search" and isinstance(config.get("seeds"), int):
+        # A nasdiag search ranks by the mean of its first rank_seeds seeds (0: all of them).
+        context["ranking_seeds"] = int(config.get("rank_seeds") or config["seeds"])
     proxies = experiment.get("proxy_fidelities") or []
     if len(proxies) == 1:
         context["proxy"] = proxies[0]
@@ -201,7 +207,8 @@ def diagnose(args: argparse.Namespace) -> int:
                 raise CliError(f"file {args.file} not found")
             text, code = run_diagnose(args.file, proxy=args.proxy, target=args.target,
                                       maximize=args.maximize, json_out=args.json,
-                                      fail_on=args.fail_on, seed=args.seed)
+                                      fail_on=args.fail_on, seed=args.seed,
+                                      ranking_seeds=1 if args.ranking_seeds is None else args.ranking_seeds)
         else:
             if not Path(args.db).exists():
                 raise CliError(f"database {args.db} not found; pass --db PATH")
@@ -213,6 +220,8 @@ def diagnose(args: argparse.Namespace) -> int:
             if args.target:
                 context["target"] = args.target
             context["maximize"] = context.get("maximize", True) and args.maximize
+            if args.ranking_seeds is not None:
+                context["ranking_seeds"] = args.ranking_seeds
             name = store.get_experiment(experiment_id)["name"]
             text, code = run_diagnose(trials, json_out=args.json, fail_on=args.fail_on,
                                       seed=args.seed, curves=curves,

@@ -83,6 +83,7 @@ def run_diagnose(
     baseline_membership: pd.DataFrame | None = None,
     curves: pd.DataFrame | None = None,
     delta: float | None = None,
+    ranking_seeds: int = 1,
     label: str | None = None,
 ) -> tuple[str, int]:
     """Diagnose a trials table and return (text or JSON, exit status).
@@ -110,7 +111,7 @@ def run_diagnose(
     diagnosis: Diagnosis = diagnose(
         trials, proxy=proxy, target=target, maximize=maximize, thresholds=thresholds, seed=seed,
         n_resamples=n_resamples, space_ops=space_ops, cardinality=cardinality, input_size=input_size,
-        baseline_membership=baseline_membership, curves=curves, delta=delta,
+        baseline_membership=baseline_membership, curves=curves, delta=delta, ranking_seeds=ranking_seeds,
     )
     if json_out:
         text = json.dumps(diagnosis.to_dict(), indent=2, allow_nan=False)

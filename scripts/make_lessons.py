@@ -28,6 +28,17 @@ from nasdiag.store import Store, export_bundle
 logger = logging.getLogger("make_lessons")
 
 
+def provenance() -> dict[str, str]:
+    """What the bundled numbers depend on besides the config: training is bitwise reproducible only
+    on the same torch build and CPU kernel set (see docs/lessons.md, "Regenerating")."""
+    import platform
+
+    import torch
+
+    return {"torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "python": platform.python_version(), "machine": platform.machine()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", default=None, metavar="LESSON[/VARIANT]",
@@ -56,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                 logger.error("%s/%s ended as %s", experiment.lesson, experiment.variant, summary.status)
                 return 1
             folder = args.out / experiment.lesson / experiment.variant
-            export_bundle(store, summary.experiment_id, folder)
+            export_bundle(store, summary.experiment_id, folder, provenance=provenance())
             logger.info("%s/%s: experiment %s, %d trials trained, %d reused, %.0f s, bundle %s",
                         experiment.lesson, experiment.variant, summary.experiment_id, summary.trials_trained,
                         summary.trials_reused, time.perf_counter() - start, folder)

@@ -109,3 +109,36 @@ def test_search_list_diagnose_round_trip(capsys, tmp_path):
     payload = json.loads(capsys.readouterr().out)
     assert {"noise", "proxy", "coverage"} <= set(payload)
     assert "kendall_tau" in payload["proxy"]
+
+
+def test_rank_seeds_above_seeds_rejected(capsys, tmp_path):
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--seeds", "2", "--rank-seeds", "3"), "rank_seeds", "3")
+
+
+def test_search_with_rank_seeds_is_diagnosed_as_ranked(capsys, tmp_path):
+    db = str(tmp_path / "db.duckdb")
+    argv = _search(tmp_path, "--budget", "2", "--seeds", "2", "--rank-seeds", "1", "--no-proxy",
+                   "--target", "target:epochs=1", "--workers", "1", "--no-baselines", "--name", "one-seed")
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(["diagnose", "--experiment", "one-seed", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["noise"]["ranking_seeds"] == 1
+    assert main(["diagnose", "--experiment", "one-seed", "--db", db, "--json", "--ranking-seeds", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["noise"]["ranking_seeds"] == 2
+
+
+def test_diagnose_file_ranking_seeds(capsys, tmp_path):
+    from tests.diagnostics.synthetic import make_trials
+
+    path = tmp_path / "trials.csv"
+    make_trials(np.random.default_rng(0), n_archs=30).to_csv(path, index=False)
+    assert main(["diagnose", str(path), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)["noise"]
+    assert payload["ranking_seeds"] == 1
+    assert payload["icc_ranking"] == pytest.approx(payload["icc"])
+    assert main(["diagnose", str(path), "--json", "--ranking-seeds", "3"]) == 0
+    payload = json.loads(capsys.readouterr().out)["noise"]
+    assert payload["ranking_seeds"] == 3
+    assert payload["icc_ranking"] > payload["icc"]
+    assert main(["diagnose", str(path), "--ranking-seeds", "0"]) == 2
+    assert "ranking seeds" in capsys.readouterr().err

@@ -133,6 +133,7 @@ def diagnose(
     n_resamples: int = 1000,
     top_quantile: float = 0.1,
     delta: float | None = None,
+    ranking_seeds: int = 1,
 ) -> Diagnosis:
     """Diagnose a tidy trials table for evaluation noise, proxy divergence and coverage.
 
@@ -148,6 +149,8 @@ def diagnose(
         top_quantile: share of architectures called "top" in the top-only figures.
         delta: difference (metric units) for the seeds-needed figure; None uses the gap
             between the two best architectures.
+        ranking_seeds: seeds per architecture whose mean the search ranked by (1: single runs).
+            More than the noise fidelity has is lowered to that count, with a note.
 
     Raises:
         DiagnoseInputError: the table is unusable or a named fidelity is missing.
@@ -164,7 +167,9 @@ def diagnose(
     rng = np.random.default_rng(seed)
 
     noise_fidelity = _noise_fidelity(table, target, notes)
-    noise = analyse_noise(table, noise_fidelity, rng=rng, top_quantile=top_quantile, delta=delta)
+    ranking_seeds = _ranking_seeds(table, noise_fidelity, ranking_seeds, notes)
+    noise = analyse_noise(table, noise_fidelity, rng=rng, top_quantile=top_quantile, delta=delta,
+                          ranking_seeds=ranking_seeds)
     proxy_result = None
     if proxy is not None:
         proxy_result = analyse_proxy(table, proxy, target, rng=rng, maximize=maximize, top_quantile=top_quantile,
@@ -189,6 +194,19 @@ def diagnose(
                      "give them distinct seeds.")
     return Diagnosis(noise, proxy_result, coverage, verdicts, target, proxy, maximize, excluded, tuple(notes),
                      thresholds)
+
+
+def _ranking_seeds(table: pd.DataFrame, fidelity: str, requested: int, notes: list[str]) -> int:
+    """Return the seeds the search ranked by, at most the most seeds any architecture has at ``fidelity``."""
+    if isinstance(requested, bool) or not isinstance(requested, (int, np.integer)) or requested < 1:
+        raise DiagnoseInputError(f"ranking seeds must be a whole number of at least 1, got {requested!r}; "
+                                 "pass 1 for a search that ranks single runs")
+    most = int(table.loc[table["fidelity"] == fidelity].groupby("arch").size().max())
+    if requested > most:
+        notes.append(f"The search ranked by {requested} seeds but {fidelity!r} has at most {most} per architecture; "
+                     f"the noise verdict judges a ranking by {most}.")
+        return most
+    return int(requested)
 
 
 def _noise_fidelity(table: pd.DataFrame, target: str, notes: list[str]) -> str:

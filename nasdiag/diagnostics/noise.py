@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 # Seed positions compared pairwise for rank stability; 5 positions give 10 pairs.
 MAX_SEED_POSITIONS = 5
+# Seed subsets averaged for the winner's curse of a ranking by the mean of several seeds.
+MAX_SEED_SUBSETS = 500
 # Multiples of the noise floor drawn on the seeds-needed curve.
 CURVE_EFFECT_SIZES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 
@@ -80,6 +82,10 @@ class NoiseResult:
     winners_curse: float  # expected drop of the best-by-one-seed arch when re-evaluated, metric units
     winners_curse_per_seed: tuple[float, ...]
     winners_curse_archs: tuple[str, ...]  # the best-by-one-seed architecture of each seed position
+    ranking_seeds: int  # seeds per architecture whose mean the search ranked by
+    icc_ranking: float  # reliability of that mean: ICC(ranking_seeds) by Spearman-Brown from ICC(1)
+    icc_ranking_ci: tuple[float, float]
+    winners_curse_ranking: float  # expected drop of the best-by-mean-of-ranking_seeds arch; NaN if no seed is left
     top_gap: float  # best mean minus the next distinct mean, metric units
     delta: float  # difference the seeds-needed figure is for
     delta_source: str
@@ -129,6 +135,14 @@ def icc_oneway(summary: pd.DataFrame, confidence: float = 0.95) -> Icc:
     f_high = f * stats.f.ppf(1 - alpha / 2, total - k, k - 1)
     ci = ((f_low - 1) / (f_low + n0 - 1), (f_high - 1) / (f_high + n0 - 1))
     return Icc(float(icc), (float(ci[0]), float(ci[1])), float(f), k - 1, total - k)
+
+
+def spearman_brown(icc: float, k: float) -> float:
+    """Reliability of the mean of ``k`` seeds from the single-seed ICC: k r / (1 + (k - 1) r)."""
+    denominator = 1 + (k - 1) * icc
+    if math.isnan(icc) or denominator <= 0:
+        return math.nan
+    return k * icc / denominator
 
 
 def add_t_intervals(summary: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -187,6 +201,31 @@ def winners_curse(matrix: np.ndarray) -> tuple[float, ...]:
     return tuple(drop for _, drop in _single_seed_winners(matrix))
 
 
+def winners_curse_of_means(matrix: np.ndarray, n_seeds: int) -> float:
+    """Expected drop of the architecture that is best by the mean of ``n_seeds`` seeds.
+
+    Every subset of ``n_seeds`` seed positions (at most ``MAX_SEED_SUBSETS``, in order) ranks
+    the architectures that have all of those seeds and at least one other. The winner's drop
+    is its subset mean minus its mean over the other seeds; the result averages the drops.
+    With 1 seed this is ``winners_curse``'s mean. NaN when no architecture has a seed left over.
+    """
+    if n_seeds == 1:
+        return _nanmean(winners_curse(matrix))
+    finite = np.isfinite(matrix)
+    drops = []
+    subsets = itertools.islice(itertools.combinations(range(matrix.shape[1]), n_seeds), MAX_SEED_SUBSETS)
+    for subset in subsets:
+        chosen = list(subset)
+        others = np.delete(matrix, chosen, axis=1)
+        eligible = finite[:, chosen].all(axis=1) & np.isfinite(others).any(axis=1)
+        if not eligible.any():
+            continue
+        means = matrix[:, chosen].mean(axis=1)
+        best = np.flatnonzero(eligible)[np.argmax(means[eligible])]
+        drops.append(float(means[best] - np.nanmean(others[best])))
+    return float(np.mean(drops)) if drops else math.nan
+
+
 def _single_seed_winners(matrix: np.ndarray) -> list[tuple[int, float]]:
     """(row of the best single-seed score, its drop) per seed position that has a candidate."""
     drops = []
@@ -218,6 +257,7 @@ def analyse_noise(
     alpha: float = 0.05,
     power: float = 0.8,
     n_resamples: int = 2000,
+    ranking_seeds: int = 1,
 ) -> NoiseResult:
     """Compute every noise figure for one fidelity of a cleaned trials table.
 
@@ -231,7 +271,11 @@ def analyse_noise(
             between the best and the runner-up mean.
         alpha, power: of the two-sided t-test behind seeds needed.
         n_resamples: resamples for ``prob_best``.
+        ranking_seeds: seeds per architecture whose mean the search ranked by; it sets which
+            ICC and which winner's curse describe that ranking.
     """
+    if ranking_seeds < 1:
+        raise ValueError(f"ranking_seeds must be at least 1, got {ranking_seeds}")
     summary = add_t_intervals(arch_summary(table, fidelity))
     summary = summary.sort_values(["mean_score", "n_seeds"], ascending=[False, False], kind="stable")
     floor = noise_floor(summary)
@@ -272,6 +316,7 @@ def analyse_noise(
     })
     winners = _single_seed_winners(matrix)
     curse = tuple(drop for _, drop in winners)
+    icc = icc_oneway(summary)
 
     logger.debug("noise at fidelity %s: %d archs, noise floor %.4g", fidelity, len(summary), floor.sd)
     return NoiseResult(
@@ -282,7 +327,7 @@ def analyse_noise(
         per_arch=summary,
         noise_floor=floor,
         between_arch_sd=float(summary["mean"].std(ddof=1)) if len(summary) >= 2 else math.nan,
-        icc=icc_oneway(summary),
+        icc=icc,
         top=top,
         prob_best_resamples=n_resamples,
         rank_stability=stability,
@@ -292,6 +337,10 @@ def analyse_noise(
         winners_curse=_nanmean(curse),
         winners_curse_per_seed=curse,
         winners_curse_archs=tuple(str(archs[row]) for row, _ in winners),
+        ranking_seeds=ranking_seeds,
+        icc_ranking=spearman_brown(icc.icc, ranking_seeds),
+        icc_ranking_ci=(spearman_brown(icc.ci[0], ranking_seeds), spearman_brown(icc.ci[1], ranking_seeds)),
+        winners_curse_ranking=winners_curse_of_means(matrix, ranking_seeds) if matrix.shape[1] else math.nan,
         top_gap=top_gap,
         delta=chosen_delta,
         delta_source=delta_source,

@@ -75,6 +75,10 @@ def _noise(d: Diagnosis) -> dict:
         "winners_curse": noise.winners_curse,
         "winners_curse_per_seed": list(noise.winners_curse_per_seed),
         "winners_curse_archs": list(noise.winners_curse_archs),
+        "ranking_seeds": noise.ranking_seeds,
+        "icc_ranking": noise.icc_ranking,
+        "icc_ranking_ci": list(noise.icc_ranking_ci),
+        "winners_curse_ranking": noise.winners_curse_ranking,
         "top_gap": noise.top_gap,
         "seeds_needed": {
             "delta": noise.delta,

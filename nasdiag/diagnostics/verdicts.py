@@ -63,6 +63,8 @@ class Thresholds:
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+# Beyond this many seeds per architecture the fix suggests calling the difference a tie.
+MANY_SEEDS = 10
 
 
 @dataclass(frozen=True)
@@ -150,33 +152,54 @@ def noise_verdict(noise: NoiseResult, thresholds: Thresholds) -> Verdict:
         )
     floor = noise.noise_floor.sd
     best_prob = float(noise.top["prob_best"].iloc[0]) if len(noise.top) else math.nan
-    curse_in_floors = noise.winners_curse / floor if floor > 0 else math.nan
-    # Unlike the proxy's top checks, seed instability among the top is judged even when the top
-    # archs are tied: seeds that cannot order them are the noise this verdict reports.
-    seed_tau_top = _below("seed_tau_top", noise.rank_tau_top, thresholds.seed_tau_top_warn,
-                          thresholds.seed_tau_top_fail, f"Kendall tau between seeds among the top {noise.top_quantile:.0%}")
+    ranked = noise.ranking_seeds
+    curse_in_floors = noise.winners_curse_ranking / floor if floor > 0 else math.nan
+    by = "1 seed" if ranked == 1 else f"the mean of {ranked} seeds"
+    tau_message = f"Kendall tau between seeds among the top {noise.top_quantile:.0%}"
+    if ranked == 1:
+        # Unlike the proxy's top checks, seed instability among the top is judged even when the top
+        # archs are tied: a search that ranks single runs and cannot order them picks a lucky run.
+        seed_tau_top = _below("seed_tau_top", noise.rank_tau_top, thresholds.seed_tau_top_warn,
+                              thresholds.seed_tau_top_fail, tau_message)
+    else:
+        # A mean of several seeds is as reliable as ICC(k) says; single-seed agreement is the
+        # reliability of a ranking the search did not make.
+        seed_tau_top = Check("seed_tau_top", noise.rank_tau_top, thresholds.seed_tau_top_warn, OK,
+                             f"{tau_message} (not judged: the search ranks by {by}, judged by the icc check)")
+    icc_message = "share of score variance between architectures (ICC(1))" if ranked == 1 else (
+        f"reliability of the mean of {ranked} seeds (ICC({ranked}) = {ranked}r / (1 + {ranked - 1}r) "
+        f"from ICC(1) r = {noise.icc.icc:.2f})")
+    curse_message = f"expected drop of the best architecture by {by} on its other seeds, in noise floors"
+    if math.isnan(curse_in_floors) and floor > 0:
+        curse_message += " (not measured: no seed is left over to re-evaluate on)"
     checks = [
-        _below("icc", noise.icc.icc, thresholds.icc_warn, thresholds.icc_fail,
-               "share of score variance between architectures (ICC(1))"),
+        _below("icc", noise.icc_ranking, thresholds.icc_warn, thresholds.icc_fail, icc_message),
         seed_tau_top,
         _below("prob_best", best_prob, thresholds.prob_best_warn, None,
                "probability that the best-by-mean architecture is truly best"),
-        _above("winners_curse_in_noise_floors", curse_in_floors, thresholds.winners_curse_warn,
-               "expected drop of the best single-seed architecture, in noise floors"),
+        _above("winners_curse_in_noise_floors", curse_in_floors, thresholds.winners_curse_warn, curse_message),
     ]
     level = _worst(checks)
+    reliability = f"ICC {noise.icc.icc:.2f}" if ranked == 1 else (
+        f"ICC(1) {noise.icc.icc:.2f}, ICC({ranked}) {noise.icc_ranking:.2f} for the search's ranking by {by}")
     summary = (f"Noise floor {floor:.4g} (pooled sd over {noise.n_multi_seed_archs} archs); "
-               f"ICC {noise.icc.icc:.2f}; seed-vs-seed tau {noise.rank_tau_all:.2f} over all archs and "
+               f"{reliability}; seed-vs-seed tau {noise.rank_tau_all:.2f} over all archs and "
                f"{noise.rank_tau_top:.2f} among the top {noise.top_quantile:.0%}.")
     if level == OK:
         fix = "No action needed: seed noise is small next to the differences between architectures."
     else:
-        fix = ("Rank architectures by the mean over seeds, not one seed, and re-evaluate the top candidates "
-               "with more seeds before declaring a winner")
+        if ranked == 1:
+            fix = ("Rank architectures by the mean of 2-3 seeds, not one seed, and re-evaluate the top candidates "
+                   "with more seeds before declaring a winner")
+        else:
+            fix = (f"Average more than {ranked} seeds per architecture or re-evaluate the top candidates with more "
+                   "seeds, and report architectures within one noise floor of the best as tied")
         if math.isfinite(noise.seeds_needed):
             fix += (f" (about {noise.seeds_needed:.0f} seeds per architecture separate a difference of "
                     f"{noise.delta:.3g} at 80% power)")
         fix += "."
+        if math.isfinite(noise.seeds_needed) and noise.seeds_needed > MANY_SEEDS:
+            fix += " A difference that costs that many seeds is better reported as a tie."
     return Verdict("noise", level, summary, fix, tuple(checks))
 
 

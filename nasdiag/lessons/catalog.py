@@ -88,13 +88,15 @@ def lesson_experiments() -> tuple[LessonExperiment, ...]:
             name="lesson: widened space on MNIST-1D")),
         LessonExperiment(PROXY, "sweep", "failure", dict(
             proxy_common, name="lesson: proxy sweep on digits")),
+        # The failure ranks by one seed, as most searches do; its other 4 seeds only measure the noise.
         LessonExperiment(NOISE, "varied", "failure", dict(
-            noise_common, data_order="varied", name="lesson: seed noise, shuffled data order")),
-        # NOTE: a fixed data order is compared with the shuffled one, not offered as a fix. On this
-        # task the top architectures are tied within the noise floor, so no seed setup makes the
-        # noise verdict ok (its check of single-seed rank agreement among the top 10% fails).
-        LessonExperiment(NOISE, "fixed", "comparison", dict(
-            noise_common, data_order="fixed", name="lesson: seed noise, fixed data order")),
+            noise_common, data_order="varied", rank_seeds=1,
+            name="lesson: seed noise, one-seed ranking, shuffled data order")),
+        # The fix ranks by the mean of 3 seeds with a fixed data order. On this task the fixed order
+        # removes little variance (the lesson measures it); the averaging is what makes the verdict ok.
+        LessonExperiment(NOISE, "fixed", "fix", dict(
+            noise_common, data_order="fixed", rank_seeds=3,
+            name="lesson: seed noise, 3-seed ranking, fixed data order")),
     )
 
 

@@ -100,4 +100,6 @@ def cli_command(search: dict[str, Any], db: Path, *, workers: int = 2) -> list[s
         command.append("--no-proxy")
     if not search.get("with_baselines", True):
         command.append("--no-baselines")
+    if search.get("rank_seeds"):
+        command += ["--rank-seeds", str(search["rank_seeds"])]
     return command

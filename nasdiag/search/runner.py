@@ -39,6 +39,8 @@ from nasdiag.store import Store, TrialRecord
 logger = logging.getLogger(__name__)
 
 TARGET_EVAL_MODES = ("all", "top", "none")
+# SearchConfig fields added after experiments were stored, with the default that leaves them out of the id.
+_LATER_FIELDS = {"rank_seeds": 0}
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,21 @@ class SearchConfig:
     baselines: tuple[tuple[str, str, str], ...] = ()  # (name, arch string, space YAML)
     parallel_candidates: int = 4    # candidates outstanding at once (not the worker count)
     strategy_options: tuple[tuple[str, Any], ...] = ()
+    rank_seeds: int = 0             # seeds whose mean the strategy is told; 0 = all, the rest audit the noise
 
     def experiment_id(self) -> str:
-        payload = json.dumps(asdict(self), sort_keys=True, default=str)
+        fields = asdict(self)
+        # Fields added later are hashed only when set, so the ids of earlier experiments stay valid.
+        for name, default in _LATER_FIELDS.items():
+            if fields[name] == default:
+                del fields[name]
+        payload = json.dumps(fields, sort_keys=True, default=str)
         return hashlib.sha1(payload.encode()).hexdigest()[:12]
+
+    @property
+    def ranking_seeds(self) -> int:
+        """Seeds per architecture whose mean ranks it: the first `rank_seeds`, or all of them."""
+        return self.rank_seeds or self.seeds
 
     @property
     def fidelity_names(self) -> list[str]:
@@ -112,9 +125,10 @@ def trial_id_for(arch_hash: str, fidelity: str, init_seed: int, data_seed: int) 
 class _Evaluation:
     """One candidate's trials at one fidelity (one per seed), cached or in flight."""
 
-    def __init__(self, candidate: Candidate, trial_ids: list[str], told: bool):
+    def __init__(self, candidate: Candidate, trial_ids: list[str], told: bool, ranked: int | None = None):
         self.candidate = candidate
         self.trial_ids = trial_ids
+        self.ranked = trial_ids[:ranked] if ranked else trial_ids  # the seeds whose mean is the score
         self.told = told                      # False for side evaluations (baselines, target checks)
         self.outcomes: dict[str, tuple[str, float]] = {}
 
@@ -123,7 +137,8 @@ class _Evaluation:
         return len(self.outcomes) == len(self.trial_ids)
 
     def score(self) -> float:
-        values = [metric for status, metric in self.outcomes.values() if status == "ok" and not math.isnan(metric)]
+        values = [metric for status, metric in (self.outcomes[t] for t in self.ranked)
+                  if status == "ok" and not math.isnan(metric)]
         return float(np.mean(values)) if values else math.nan
 
 
@@ -242,7 +257,7 @@ class SearchRunner:
                 fidelity=candidate.fidelity, fidelity_spec=tuple(sorted(fidelity.to_dict().items())),
                 init_seed=init_seed, data_seed=data_seed, device=self.device,
             ))
-        evaluation = _Evaluation(candidate, [job.trial_id for job in jobs], told)
+        evaluation = _Evaluation(candidate, [job.trial_id for job in jobs], told, self.config.ranking_seeds)
         for job in jobs:
             if job.trial_id in self._stored:
                 evaluation.outcomes[job.trial_id] = self._stored[job.trial_id]

@@ -98,6 +98,7 @@ def build_search_config(
     strategy: str = "random",
     budget: int = 20,
     seeds: int = 3,
+    rank_seeds: int = 0,
     proxies: Sequence[str] | None = ("proxy:epochs=2,data=0.25",),
     target: str = "target:epochs=10",
     target_eval: str = "all",
@@ -121,6 +122,12 @@ def build_search_config(
         raise SearchSetupError(f"budget must be at least 1 architecture, got {budget!r}; pass --budget 20")
     if not isinstance(seeds, int) or seeds < 1:
         raise SearchSetupError(f"seeds must be at least 1, got {seeds!r}; 2-3 seeds expose evaluation noise")
+    if not isinstance(rank_seeds, int) or not 0 <= rank_seeds <= seeds:
+        raise SearchSetupError(
+            f"rank_seeds must be between 0 (rank by all {seeds} seeds) and seeds={seeds}, got {rank_seeds!r}; "
+            "the seeds after the first rank_seeds are trained only to measure the noise")
+    if rank_seeds == seeds:
+        rank_seeds = 0  # ranking by every seed is the default; one spelling keeps one experiment id
     if target_eval not in ("all", "top", "none"):
         raise SearchSetupError(f"target_eval must be all, top or none, got {target_eval!r}")
     if top_k < 1:
@@ -168,6 +175,7 @@ def build_search_config(
         strategy=strategy,
         budget=budget,
         seeds=seeds,
+        rank_seeds=rank_seeds,
         search_seed=search_seed,
         data_order=data_order,
         target_eval=target_eval,

@@ -23,8 +23,13 @@ BUNDLE_VERSION = 1
 _TABLES = ("architectures", "trials", "curves", "fidelities")
 
 
-def export_bundle(store: Store, experiment_id: str, folder: str | Path) -> Path:
-    """Write the experiment to `folder` (created if missing) and return the folder."""
+def export_bundle(store: Store, experiment_id: str, folder: str | Path,
+                  provenance: dict[str, Any] | None = None) -> Path:
+    """Write the experiment to `folder` (created if missing) and return the folder.
+
+    `provenance` (such as the torch version and CPU capability that trained it) is stored in
+    the header for readers; loading ignores it.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     experiment = store.get_experiment(experiment_id)
@@ -34,6 +39,8 @@ def export_bundle(store: Store, experiment_id: str, folder: str | Path) -> Path:
         "experiment": {key: _jsonable(value) for key, value in experiment.items()},
         "space": space,
     }
+    if provenance:
+        header["provenance"] = provenance
     (folder / "experiment.json").write_text(json.dumps(header, indent=2, sort_keys=True), encoding="utf-8")
     with store._connect() as con:
         for table in _TABLES:

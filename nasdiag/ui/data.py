@@ -84,10 +84,11 @@ class DiagnosisOutcome:
 
 @st.cache_data(show_spinner="Computing the diagnosis...", max_entries=_CACHE_ENTRIES)
 def diagnosis(db: str, experiment_id: str, n_trials: int, proxy: str | None = None,
-              target: str | None = None, seed: int = 0) -> DiagnosisOutcome:
+              target: str | None = None, seed: int = 0, ranking_seeds: int | None = None) -> DiagnosisOutcome:
     """Diagnose the experiment (noise, proxy vs target, coverage) with its stored context.
 
-    `proxy` and `target` override the experiment's own fidelities. Input the diagnostics reject
+    `proxy` and `target` override the experiment's own fidelities, and `ranking_seeds` the seeds
+    per architecture its search ranked by. Input the diagnostics reject
     (no usable trials, a fidelity that is not in the table) gives an outcome with `error` set.
     """
     from nasdiag.commands import load_experiment_for_diagnosis
@@ -100,6 +101,8 @@ def diagnosis(db: str, experiment_id: str, n_trials: int, proxy: str | None = No
         context["proxy"] = proxy
     if target:
         context["target"] = target
+    if ranking_seeds is not None:
+        context["ranking_seeds"] = ranking_seeds
     fidelities = set(trials["fidelity"].astype(str))
     for role in ("proxy", "target"):
         if context.get(role) and context[role] not in fidelities:

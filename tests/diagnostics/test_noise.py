@@ -15,7 +15,9 @@ from nasdiag.diagnostics.noise import (
     icc_oneway,
     noise_floor,
     prob_best,
+    spearman_brown,
     winners_curse,
+    winners_curse_of_means,
 )
 from nasdiag.diagnostics.table import arch_summary, clean_trials
 
@@ -156,3 +158,46 @@ def test_unbounded_metric_interval_not_clipped():
     summary = pd.DataFrame({"mean": [3.0, 0.5], "sd": [1.0, 1.0], "n_seeds": [3, 3]})
     out = add_t_intervals(summary)
     assert out.loc[1, "ci_low"] < 0.0
+
+
+def test_average_measure_icc_shrout_fleiss_known_answer():
+    """ICC(1,k) for the mean of the 4 judges: 0.44 in Shrout and Fleiss (1979), Table 4; equal to 1 - 1/F."""
+    result = icc_oneway(_summary(SHROUT_FLEISS))
+    assert spearman_brown(result.icc, 4) == pytest.approx(0.44, abs=5e-3)
+    assert spearman_brown(result.icc, 4) == pytest.approx(1 - 1 / result.f_statistic, rel=1e-12)
+    # With equal seed counts the Spearman-Brown step of each F-based bound is 1 - 1 / (F / F quantile).
+    f_low = result.f_statistic / stats.f.ppf(0.975, 5, 18)
+    assert spearman_brown(result.ci[0], 4) == pytest.approx(1 - 1 / f_low, rel=1e-12)
+
+
+def test_spearman_brown_one_seed_and_nan():
+    assert spearman_brown(0.3, 1) == pytest.approx(0.3)
+    assert spearman_brown(0.5, 3) == pytest.approx(0.75)
+    assert math.isnan(spearman_brown(math.nan, 3))
+
+
+def test_winners_curse_of_means_known_answer():
+    matrix = np.array([[1.0, 2.0, 3.0], [3.0, 0.0, 0.0], [2.0, 2.0, 1.0]])
+    # Seeds (0,1): a2 wins with 2.0, scores 1.0 on seed 2. Seeds (0,2): a0 wins with 2.0, scores 2.0 on
+    # seed 1. Seeds (1,2): a0 wins with 2.5, scores 1.0 on seed 0. Drops 1, 0 and 1.5.
+    assert winners_curse_of_means(matrix, 2) == pytest.approx(2.5 / 3)
+    assert winners_curse_of_means(matrix, 1) == pytest.approx(np.mean(winners_curse(matrix)))
+    assert math.isnan(winners_curse_of_means(matrix, 3))  # no seed left to re-evaluate on
+
+
+def test_winners_curse_of_means_skips_archs_missing_a_seed():
+    matrix = np.array([[5.0, 5.0, np.nan], [1.0, 2.0, 3.0], [2.0, 1.0, 1.0]])
+    # a0 has no third seed, so it can win no subset: it has no seed left over for (0,1) and lacks seed 2 otherwise.
+    # (0,1): a2 1.5 vs a1 1.5 -> a1 (first), drop 1.5 - 3 = -1.5. (0,2): a1 2 -> drop 0. (1,2): a1 2.5 -> drop 1.5.
+    assert winners_curse_of_means(matrix, 2) == pytest.approx(0.0)
+
+
+def test_analyse_noise_reports_the_ranking_seeds():
+    table, _ = clean_trials(_long(SHROUT_FLEISS))
+    result = analyse_noise(table, "target", rng=np.random.default_rng(0), ranking_seeds=2, n_resamples=50)
+    assert result.ranking_seeds == 2
+    assert result.icc_ranking == pytest.approx(spearman_brown(result.icc.icc, 2))
+    assert result.winners_curse_ranking == pytest.approx(
+        winners_curse_of_means(np.array(SHROUT_FLEISS, dtype=float), 2))
+    with pytest.raises(ValueError, match="ranking_seeds"):
+        analyse_noise(table, "target", rng=np.random.default_rng(0), ranking_seeds=0)

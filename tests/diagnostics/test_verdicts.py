@@ -39,6 +39,35 @@ def test_noise_fires_on_large_seed_noise():
     assert "more seeds" in verdict.fix
 
 
+def test_mean_of_seeds_is_judged_by_its_reliability():
+    """Ranked by the mean of 3 seeds, single-seed agreement is reported but not judged; ICC(3) is."""
+    one = diagnose(_clean(noise_sd=0.05), n_resamples=200)
+    three = diagnose(_clean(noise_sd=0.05), n_resamples=200, ranking_seeds=3)
+    checks = {check.name: check for check in three.verdicts["noise"].checks}
+    assert checks["seed_tau_top"].level == OK
+    assert "not judged" in checks["seed_tau_top"].message
+    assert checks["seed_tau_top"].value == pytest.approx(one.noise.rank_tau_top)
+    icc1 = one.noise.icc.icc
+    assert checks["icc"].value == pytest.approx(3 * icc1 / (1 + 2 * icc1))
+    assert checks["icc"].value > {c.name: c for c in one.verdicts["noise"].checks}["icc"].value
+    assert "ICC(3)" in three.verdicts["noise"].summary
+    assert "Average more than 3 seeds" in three.verdicts["noise"].fix
+
+
+def test_ranking_seeds_above_the_data_are_lowered_with_a_note():
+    diagnosis = diagnose(_clean(), n_resamples=100, ranking_seeds=10)
+    assert diagnosis.noise.ranking_seeds == 3
+    assert any("ranked by 10 seeds" in note for note in diagnosis.notes)
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, True])
+def test_ranking_seeds_must_be_a_positive_whole_number(value):
+    from nasdiag.diagnostics import DiagnoseInputError
+
+    with pytest.raises(DiagnoseInputError, match="ranking seeds"):
+        diagnose(_clean(), n_resamples=100, ranking_seeds=value)
+
+
 def test_noise_insufficient_with_one_seed():
     diagnosis = diagnose(_clean(n_seeds=1), n_resamples=200)
     assert diagnosis.verdicts["noise"].level == INSUFFICIENT
@@ -147,3 +176,13 @@ def test_proxy_top_checks_judged_when_spread():
     diagnosis = diagnose(_clean(proxy_noise_sd=0.2), n_resamples=200)
     checks = {c.name: c for c in diagnosis.verdicts["proxy"].checks}
     assert "not judged" not in checks["top_kendall_tau"].message
+
+
+def test_fix_calls_an_expensive_difference_a_tie():
+    verdict = diagnose(_clean(noise_sd=0.05), n_resamples=100).verdicts["noise"]
+    assert "better reported as a tie" in verdict.fix
+    cheap = diagnose(_clean(noise_sd=0.05), n_resamples=100, delta=0.2).noise
+    assert cheap.seeds_needed <= 10
+    from nasdiag.diagnostics.verdicts import noise_verdict
+
+    assert "tie" not in noise_verdict(cheap, Thresholds()).fix

@@ -159,25 +159,32 @@ def test_proxy_sentences_match_numbers(lessons):
             assert f"costs {points(point.regret, 2)}" in regret
 
 
-def test_shuffled_order_fails_noise(lessons):
-    assert diagnosis_of(lessons["noise", "varied"]).verdicts["noise"].level in ("warn", "fail")
+def test_one_seed_ranking_fails_noise(lessons):
+    diagnosis = diagnosis_of(lessons["noise", "varied"])
+    assert diagnosis.noise.ranking_seeds == 1
+    verdict = diagnosis.verdicts["noise"]
+    assert verdict.level in ("warn", "fail")
+    assert "seed_tau_top" in {c.name for c in verdict.checks if c.level != "ok"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "No honest digits experiment makes the noise verdict ok: the top architectures are tied within the noise "
-    "floor, so the single-seed rank agreement among the top 10% (seed_tau_top) fails whatever the data order."))
-def test_fixed_order_passes_noise(lessons):
-    assert diagnosis_of(lessons["noise", "fixed"]).verdicts["noise"].level == "ok"
+def test_three_seed_ranking_passes_noise(lessons):
+    diagnosis = diagnosis_of(lessons["noise", "fixed"])
+    assert diagnosis.noise.ranking_seeds == 3
+    assert diagnosis.verdicts["noise"].level == "ok"
+
+
+def test_averaging_not_data_order_is_the_fix(lessons):
+    """Judged as a one-seed ranking, the fixed-order data still fails; as a 3-seed ranking the shuffled one passes."""
+    assert diagnosis_of(lessons["noise", "fixed"], ranking_seeds=1).verdicts["noise"].level == "fail"
+    assert diagnosis_of(lessons["noise", "varied"], ranking_seeds=3).verdicts["noise"].level == "ok"
 
 
 def test_noise_top_archs_are_tied(lessons):
-    """The evidence behind the expected failure above: the fixed-order top 3 lie within one noise floor."""
+    """Why one seed cannot order the top: the fixed-order top 3 lie within one noise floor."""
     diagnosis = diagnosis_of(lessons["noise", "fixed"])
     means = diagnosis.noise.per_arch["mean"].sort_values(ascending=False)
     assert means.iloc[0] - means.iloc[2] < diagnosis.noise.noise_floor.sd
-    assert diagnosis.verdicts["noise"].level == "fail"
-    failing = {c.name for c in diagnosis.verdicts["noise"].checks if c.level != "ok"}
-    assert failing == {"seed_tau_top"}
+    assert diagnosis.noise.rank_tau_top < 0.2
 
 
 def test_noise_sentences_match_numbers(lessons):

@@ -8,6 +8,7 @@ import sys
 
 import pandas as pd
 import pytest
+import torch
 
 from nasdiag.lessons.bundles import bundle_folder
 from nasdiag.lessons.catalog import REPO_ROOT
@@ -26,6 +27,20 @@ def retrain(folder, trial: pd.Series, arch: str):
     return run_trial_job(job)
 
 
+# Training is bitwise reproducible on one torch build and CPU kernel set. On another kernel set
+# (AVX2 vs AVX512) convolutions sum in another order: regenerating noise/ on an AVX512 machine
+# changed 27 of 100 of the earlier AVX2-era trials by 1-2 validation samples (up to 0.0056).
+CROSS_CPU_TOLERANCE = 0.006
+
+
+def tolerance_for(folder) -> float:
+    """0 when the bundle records the torch build and CPU capability of this machine, else the cross-CPU bound."""
+    header = json.loads((folder / "experiment.json").read_text(encoding="utf-8"))
+    made = header.get("provenance") or {}
+    here = {"torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+    return 1e-9 if all(made.get(key) == value for key, value in here.items()) else CROSS_CPU_TOLERANCE
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("lesson", "variant", "fidelity"), [("noise", "fixed", "target"), ("proxy", "sweep", "p2")])
 def test_bundled_trials_reproduce(lesson, variant, fidelity):
@@ -34,11 +49,12 @@ def test_bundled_trials_reproduce(lesson, variant, fidelity):
     archs = pd.read_parquet(folder / "architectures.parquet").set_index("arch_hash")
     searched = trials.loc[(trials["fidelity"] == fidelity)
                           & ~trials["arch_hash"].map(archs["is_baseline"]).astype(bool)]
+    tolerance = tolerance_for(folder)
     for _, trial in searched.sort_values("trial_id").head(2).iterrows():
         assert trial["trial_id"] == trial_id_for(trial["arch_hash"], fidelity, trial["seed"], trial["data_seed"])
         outcome = retrain(folder, trial, archs.at[trial["arch_hash"], "arch"])
         assert outcome.status == trial["status"]
-        assert outcome.metric == pytest.approx(trial["metric"], abs=1e-9)
+        assert outcome.metric == pytest.approx(trial["metric"], abs=tolerance)
 
 
 def test_script_help_runs():

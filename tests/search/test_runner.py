@@ -124,3 +124,15 @@ def test_cancel_request_stops_search(tmp_path):
     assert summary.status == "cancelled"
     assert store.get_experiment(summary.experiment_id)["status"] == "cancelled"
     assert store.trial_count(summary.experiment_id) < 6 * 2
+
+
+def test_rank_seeds_tells_the_mean_of_the_first_seeds(tmp_path):
+    """With rank_seeds=1 the strategy sees seed 0 only; the other seed is trained for the noise figures."""
+    store = Store(tmp_path / "db.duckdb")
+    summary = run_search(_config(proxies=[], rank_seeds=1), store, executor=InlineExecutor())
+    trials = store.load_trials(summary.experiment_id)
+    assert set(trials["seed"]) == {0, 1}
+    seed0 = trials.loc[trials["seed"] == 0].set_index("arch")["metric"]
+    assert len(summary.history) == 3
+    for arch, _, score in summary.history:
+        assert score == seed0[arch]

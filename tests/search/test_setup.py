@@ -53,3 +53,28 @@ def test_same_choices_same_experiment_id():
     third = build_search_config(space="digits_cell", task="digits", budget=5)
     assert first.experiment_id() == second.experiment_id()
     assert first.experiment_id() != third.experiment_id()
+
+
+def test_rank_seeds_validated_and_normalised():
+    with pytest.raises(SearchSetupError, match="rank_seeds"):
+        build_search_config(space="digits_cell", seeds=2, rank_seeds=3)
+    with pytest.raises(SearchSetupError, match="rank_seeds"):
+        build_search_config(space="digits_cell", seeds=2, rank_seeds=-1)
+    # Ranking by every seed is the default, so both spellings name one experiment.
+    every = build_search_config(space="digits_cell", seeds=2, rank_seeds=2)
+    assert every.rank_seeds == 0
+    assert every.experiment_id() == build_search_config(space="digits_cell", seeds=2).experiment_id()
+    assert build_search_config(space="digits_cell", seeds=2, rank_seeds=1).experiment_id() != every.experiment_id()
+
+
+def test_rank_seeds_left_out_of_earlier_ids():
+    """Experiments stored before rank_seeds existed keep their ids: the default is not hashed."""
+    import dataclasses
+    import hashlib
+    import json
+
+    config = build_search_config(space="digits_cell", seeds=2)
+    fields = dataclasses.asdict(config)
+    del fields["rank_seeds"]
+    payload = json.dumps(fields, sort_keys=True, default=str)
+    assert config.experiment_id() == hashlib.sha1(payload.encode()).hexdigest()[:12]

@@ -111,6 +111,30 @@ def test_noise_seed_slider_changes_ranking(db_path):
     assert "Resampling its seeds" in texts(app)
 
 
+def verdict_texts(app: AppTest) -> dict[str, list[str]]:
+    return {kind: [str(e.value) for e in getattr(app, kind) if "verdict:" in str(e.value)]
+            for kind in ("success", "warning", "error")}
+
+
+def test_noise_shows_failure_and_fix_verdicts(db_path):
+    app = open_lesson("noise")
+    found = verdict_texts(app)
+    # The prepared failure (1-seed ranking) and the slider's default (1 seed) fail; the fix (3 seeds) passes.
+    assert any(text.startswith("**noise verdict: fail.**") for text in found["error"])
+    assert any(text.startswith("**noise verdict: ok.**") and "ICC(3)" in text for text in found["success"])
+    assert "Ranked by **1 seed**, shuffled data order." in texts(app)
+    assert "Ranked by **the mean of 3 seeds**, fixed data order." in texts(app)
+
+
+def test_noise_seed_slider_changes_verdict(db_path):
+    app = open_lesson("noise")
+    assert len(verdict_texts(app)["error"]) == 2  # the failure, and the slider's 1-seed ranking
+    app.slider(key="noise_bundled_seeds").set_value(3).run()
+    assert not app.exception, app.exception
+    assert len(verdict_texts(app)["error"]) == 1
+    assert "The noise verdict for a search that ranks by the mean of 3 seeds:" in texts(app)
+
+
 def test_noise_order_toggle_switches_experiment(db_path):
     app = open_lesson("noise")
     varied_id = bundled_experiment_id("noise", "varied")

@@ -63,6 +63,38 @@ def show_seed_control(lesson_data: LessonData, key: str) -> None:
         table = (ranking.table.head(8)[columns] * [100 if c in ("mean_n", "sd_n") else 1 for c in columns]).round(2)
         st.dataframe(table.rename(columns={"mean_n": f"mean of {n_seeds} (%)", "sd_n": "sd (points)",
                                            "rank_n": "rank", "rank_all": "rank, all seeds"}), key=f"{key}_table")
+    outcome = data.diagnosis(common.database(), lesson_data.experiment_id, n_trials, ranking_seeds=n_seeds)
+    if outcome.diagnosis is not None:
+        st.markdown(f"**The noise verdict for a search that ranks by {_by(n_seeds)}:**")
+        common.verdict_box(outcome.diagnosis.verdicts["noise"])
+
+
+def _by(n_seeds: int) -> str:
+    return "1 seed" if n_seeds == 1 else f"the mean of {n_seeds} seeds"
+
+
+def show_failure_and_fix(failure: LessonData, fix: LessonData) -> None:
+    """Show the noise verdicts of the prepared failure and fix side by side, each as its search ranked."""
+    columns = st.columns(2)
+    for column, (title, shown) in zip(columns, (("The failure", failure), ("The fix", fix)), strict=True):
+        ranked = int(shown.context.get("ranking_seeds", 1))
+        order = "fixed" if _data_order(shown) == "fixed" else "shuffled"
+        with column:
+            st.subheader(title)
+            st.markdown(f"Ranked by **{_by(ranked)}**, {order} data order.")
+            outcome = data.diagnosis(common.database(), shown.experiment_id, len(shown.trials))
+            if outcome.diagnosis is not None:
+                common.verdict_box(outcome.diagnosis.verdicts["noise"])
+            else:
+                st.error(outcome.error)
+
+
+def _data_order(lesson_data: LessonData) -> str:
+    """Return 'fixed' when every trial used data-order seed 0 and the seeds vary, else 'varied'."""
+    trials = lesson_data.trials
+    if "data_seed" in trials.columns and trials["seed"].nunique() > 1 and (trials["data_seed"] == 0).all():
+        return "fixed"
+    return "varied"
 
 
 st.title("Lesson 3: evaluation noise")
@@ -73,24 +105,28 @@ point. When the architectures of a search differ by about as much, a ranking by 
 picks the luckiest run, not the best architecture, and that winner falls back when it is
 trained again (the **winner's curse**).
 
-The prepared experiment trains 20 architectures on 8x8 digits with 5 seeds each, twice: with the
-data order shuffled per seed, and with one fixed data order.
+The prepared experiment trains 20 architectures on 8x8 digits with 5 seeds each, twice. The
+**failure** shuffles the data order per seed and ranks by one seed; its other 4 seeds are there
+only to measure how much that ranking is luck. The **fix** fixes the data order and ranks by the
+mean of 3 seeds.
 """
 )
 
 varied = common.open_bundled(LESSON, "varied")
 fixed = common.open_bundled(LESSON, "fixed")
 if varied is not None and fixed is not None:
-    common.source_note(varied)
-    st.header("1. How many seeds does the ranking need?")
+    common.source_note(varied, fixed)
+    st.header("1. The failure and the fix")
+    show_failure_and_fix(varied, fixed)
+    st.caption("**How to read this:** with one seed the top architectures trade places from seed to seed "
+               "(the seed_tau_top check); the mean of 3 seeds is judged by its reliability, ICC(3), instead.")
+
+    st.header("2. How many seeds does the ranking need?")
     order = st.toggle("Fixed data order (same batches for every seed)", key="noise_fixed_order")
     shown = fixed if order else varied
     show_seed_control(shown, key="noise_bundled")
-    outcome = data.diagnosis(common.database(), shown.experiment_id, len(shown.trials))
-    if outcome.diagnosis is not None:
-        common.verdict_box(outcome.diagnosis.verdicts["noise"])
 
-    st.header("2. How much noise does a fixed data order remove?")
+    st.header("3. How much noise does a fixed data order remove?")
     comparison = compare_data_order(seed_scores(varied.trials), seed_scores(fixed.trials))
     metrics = st.columns(3)
     metrics[0].metric("Noise floor, shuffled order", f"{100 * comparison.floor_varied:.2f} points")
@@ -98,7 +134,7 @@ if varied is not None and fixed is not None:
     metrics[2].metric("Seed variance removed", f"{comparison.variance_removed:.0%}")
     st.markdown(f"- {data_order_sentence(comparison)}")
 
-    st.header("3. Your pick")
+    st.header("4. Your pick")
     st.markdown("Below are the results of **one seed** (seed 0, shuffled order). Pick the architecture you "
                 "would ship, then reveal how it does on the 4 seeds you did not see.")
     scores = seed_scores(varied.trials)
@@ -117,7 +153,7 @@ if varied is not None and fixed is not None:
         st.caption("**How to read this:** points below the dotted line did worse on the other seeds than on the "
                    "seed you saw; the best one-seed scores usually sit furthest below it.")
 
-st.header("4. Rerun it yourself")
+st.header("5. Rerun it yourself")
 with st.form("noise_rerun"):
     columns = st.columns(3)
     seeds = columns[0].slider("Seeds per architecture", 2, live.NOISE_MAX_SEEDS, 3, key="noise_rerun_seeds")
