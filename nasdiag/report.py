@@ -35,7 +35,12 @@ def key_figures(diagnosis: Diagnosis) -> dict[str, list[tuple[str, str]]]:
             ("noise floor (pooled sd)", f"{_number(noise.noise_floor.sd)} {_interval(noise.noise_floor.ci)}"),
             ("ICC(1)", f"{_number(noise.icc.icc)} {_interval(noise.icc.ci)}"),
             ("seed-vs-seed Kendall tau, all / top", f"{_number(noise.rank_tau_all)} / {_number(noise.rank_tau_top)}"),
-            ("winner's curse (expected drop)", _number(noise.winners_curse)),
+            ("winner's curse of a one-seed ranking (expected drop)", _number(noise.winners_curse)),
+            *([] if noise.ranking_seeds == 1 else [
+                (f"ICC({noise.ranking_seeds}) of the search's ranking by the mean of {noise.ranking_seeds} seeds",
+                 f"{_number(noise.icc_ranking)} {_interval(noise.icc_ranking_ci)}"),
+                ("winner's curse of that ranking (expected drop)", _number(noise.winners_curse_ranking)),
+            ]),
             ("seeds needed for the top gap", f"{_number(noise.seeds_needed)} (gap {_number(noise.delta)})"),
         ],
     }

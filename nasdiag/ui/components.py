@@ -206,9 +206,11 @@ def metric_axis_label(metric_name: str) -> str:
     return metric_name
 
 
-def current_diagnosis(context: ExperimentContext, *, proxy: str | None = None, target: str | None = None):
+def current_diagnosis(context: ExperimentContext, *, proxy: str | None = None, target: str | None = None,
+                      ranking_seeds: int | None = None):
     """Return the experiment's Diagnosis, or show why there is none and return None."""
-    outcome = data.diagnosis(context.db, context.experiment_id, context.n_trials, proxy=proxy, target=target)
+    outcome = data.diagnosis(context.db, context.experiment_id, context.n_trials, proxy=proxy, target=target,
+                             ranking_seeds=ranking_seeds)
     if outcome.diagnosis is None:
         st.warning(f"No diagnosis for {context.name}: {outcome.error}")
         return None

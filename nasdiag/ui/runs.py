@@ -62,6 +62,8 @@ class RunRequest:
     with_baselines: bool = True
     target_eval: str = "all"
     workers: int | None = None
+    data_order: str = "varied"
+    rank_seeds: int = 0  # 0 ranks by every seed
 
     def search_options(self) -> dict:
         """Return the keyword arguments of `build_search_config` that the CLI will build too."""
@@ -74,6 +76,8 @@ class RunRequest:
             "proxies": [proxy.to_cli() for proxy in self.proxies],
             "target": self.target.to_cli(),
             "target_eval": self.target_eval,
+            "data_order": self.data_order,
+            "rank_seeds": self.rank_seeds,
             "with_baselines": self.with_baselines,
             "search_seed": self.search_seed,
             "name": self.name,
@@ -101,6 +105,8 @@ def search_command(request: RunRequest, db: Path) -> list[str]:
         "--seeds", str(request.seeds),
         "--target", request.target.to_cli(),
         "--target-eval", request.target_eval,
+        "--data-order", request.data_order,
+        "--rank-seeds", str(request.rank_seeds),
         "--seed", str(request.search_seed),
         "--name", request.name,
         "--db", str(db),

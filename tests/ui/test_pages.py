@@ -168,3 +168,16 @@ def test_report_downloads_render_verdicts(use_db):
     assert "Evaluation noise" in markdown
     assert html.startswith("<!DOCTYPE html>")
     assert "Search-space coverage" in html
+
+
+def test_noise_ranking_seeds_control_rejudges(use_db):
+    use_db("multi_seed")
+    app = open_app("noise")
+    slider = next(s for s in app.select_slider if s.label == "Seeds the search ranks by")
+    assert slider.value == 1  # this experiment stores no search config: judged as a one-seed ranking
+    assert "ICC(1)" in [m.label for m in app.metric]
+    slider.set_value(3).run()
+    assert not app.exception, app.exception
+    assert "ICC(3)" in [m.label for m in app.metric]
+    boxes = [str(e.value) for e in [*app.success, *app.warning, *app.error, *app.info]]
+    assert any("for the search's ranking by the mean of 3 seeds" in box for box in boxes)

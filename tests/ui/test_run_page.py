@@ -32,6 +32,25 @@ def test_class_subset_outside_task_is_rejected(db_path, user_dirs):
     assert "start_search" not in [button.key for button in app.button]
 
 
+def test_noise_setup_reaches_the_command_and_the_id(db_path, user_dirs):
+    app = open_app("run")
+    app.selectbox(key="run_data_order").set_value("fixed").run()
+    app.number_input(key="run_rank_seeds").set_value(1).run()
+    assert not app.exception, app.exception
+    config = build_search_config(space=str(next((user_dirs["runs"] / "spaces").glob("*.yaml"))), task="digits",
+                                 budget=12, seeds=3, rank_seeds=1, data_order="fixed",
+                                 proxies=["proxy:epochs=2,data=0.25"], target="target:epochs=10",
+                                 name="random-digits-digits_cell")
+    assert any(config.experiment_id() in info.value for info in app.info)
+    command = " ".join(str(code.value) for code in app.code)
+    assert "--data-order fixed" in command
+    assert "--rank-seeds 1" in command
+    app.number_input(key="run_rank_seeds").set_value(3).run()
+    app.number_input(key="run_seeds").set_value(2).run()  # fewer seeds than the rank input holds
+    assert not app.exception, app.exception
+    assert app.number_input(key="run_rank_seeds").value == 2
+
+
 def test_user_cancels_running_search(store, user_dirs):
     experiment_id = add_search_experiment(store, n_archs=4, seeds=2, status="running", pid=os.getpid())
     app = open_app("run", query={"experiment": experiment_id})

@@ -41,6 +41,19 @@ if noise is None:
     st.info("No fidelity of this experiment has usable trials for a noise estimate.")
     st.stop()
 
+if noise.max_seeds >= 2:
+    searched = noise.ranking_seeds
+    chosen = st.select_slider(
+        "Seeds the search ranks by", options=list(range(1, noise.max_seeds + 1)), value=searched,
+        key=f"noise_ranking_seeds_{context.experiment_id}",
+        help="A search that ranks single runs is judged by how well one seed orders the top architectures; "
+             "one that ranks by the mean of k seeds by the reliability of that mean, ICC(k). The default is "
+             "the search's own setting (1 for imported logs).")
+    if chosen != searched:
+        diagnosis = current_diagnosis(context, ranking_seeds=chosen)
+        if diagnosis is None:
+            st.stop()
+        noise = diagnosis.noise
 verdict_box(diagnosis.verdicts["noise"])
 show_notes(diagnosis.notes)
 if noise.max_seeds < 2:
@@ -51,16 +64,24 @@ floor = noise.noise_floor
 columns = st.columns(4)
 columns[0].metric("Noise floor (pooled sd)", "—" if math.isnan(floor.sd) else f"{floor.sd:.4f}",
                   help=f"95% interval {ci_text(*floor.ci, digits=4)}, {floor.df} degrees of freedom.")
-columns[1].metric("ICC(1)", "—" if math.isnan(noise.icc.icc) else f"{noise.icc.icc:.2f}",
-                  help=f"Share of score variance between architectures; 95% interval {ci_text(*noise.icc.ci)}.")
+if noise.ranking_seeds == 1:
+    columns[1].metric("ICC(1)", "—" if math.isnan(noise.icc.icc) else f"{noise.icc.icc:.2f}",
+                      help=f"Share of score variance between architectures; 95% interval {ci_text(*noise.icc.ci)}.")
+else:
+    columns[1].metric(f"ICC({noise.ranking_seeds})", "—" if math.isnan(noise.icc_ranking) else f"{noise.icc_ranking:.2f}",
+                      help=f"Reliability of the mean of {noise.ranking_seeds} seeds, from ICC(1) = "
+                           f"{noise.icc.icc:.2f} by Spearman-Brown; 95% interval {ci_text(*noise.icc_ranking_ci)}.")
 columns[2].metric("Seed-vs-seed tau (top)", "—" if math.isnan(noise.rank_tau_top) else f"{noise.rank_tau_top:.2f}",
                   help=f"Kendall tau-b between seeds among the top {noise.top_quantile:.0%}; over all "
                        f"architectures {noise.rank_tau_all:.2f}.")
-columns[3].metric("Winner's curse", "—" if math.isnan(noise.winners_curse) else f"{noise.winners_curse:.4f}",
-                  help="Expected drop of the best-by-one-seed architecture when re-evaluated, in metric units.")
+by = "one seed" if noise.ranking_seeds == 1 else f"the mean of {noise.ranking_seeds} seeds"
+curse = noise.winners_curse_ranking
+columns[3].metric("Winner's curse", "—" if math.isnan(curse) else f"{curse:.4f}",
+                  help=f"Expected drop of the best architecture by {by} when re-evaluated on its other seeds, "
+                       "in metric units" + (" (no seed is left over to re-evaluate on)." if math.isnan(curse) else "."))
 st.caption(f"Measured at fidelity {noise.fidelity!r} over {noise.n_archs} architectures, "
            f"{noise.n_multi_seed_archs} of them with 2 or more seeds (at most {noise.max_seeds}). "
-           f"Noise floor 95% interval {ci_text(*floor.ci, digits=4)}; ICC 95% interval {ci_text(*noise.icc.ci)}.")
+           f"Noise floor 95% interval {ci_text(*floor.ci, digits=4)}; ICC(1) 95% interval {ci_text(*noise.icc.ci)}.")
 
 metric = metric_axis_label(context.metric_name)
 archs = data.load_architectures(context.db, context.experiment_id, context.n_trials)

@@ -101,11 +101,23 @@ search_seed = int(extra[1].number_input("Search seed", min_value=0, value=0, key
 target_eval = extra[2].selectbox("Target evaluation", ["all", "top", "none"], key="run_target_eval",
                                  help="all: every architecture at every fidelity; top: the proxy's top-5 only.")
 name = extra[3].text_input("Name", value=f"{strategy}-{task}-{space.name}", key="run_name")
+noise_setup = st.columns(4)
+data_order = noise_setup[0].selectbox(
+    "Data order", ["varied", "fixed"], key="run_data_order",
+    help="varied: each seed shuffles the data its own way; fixed: every seed sees the same batches, so only "
+         "the initialisation varies.")
+if st.session_state.get("run_rank_seeds", 0) > seeds:
+    st.session_state["run_rank_seeds"] = int(seeds)  # fewer seeds asked for since: keep the input in range
+rank_seeds = int(noise_setup[1].number_input(
+    "Rank by the first N seeds", min_value=1, max_value=int(seeds), value=int(seeds), key="run_rank_seeds",
+    help="The strategy ranks each architecture by the mean of its first N seeds. Fewer than all seeds "
+         "mimics a search that ranks single runs; the other seeds show how much that ranking is luck."))
 
 space_path = write_space_file(space.to_yaml(), space.hash, RUNS_DIR / "spaces")
 request = RunRequest(space_path=space_path, task=task, strategy=strategy, budget=int(budget), seeds=int(seeds),
                      proxies=proxies, target=target, name=name.strip() or f"{strategy}-{task}", search_seed=search_seed,
-                     with_baselines=with_baselines, target_eval=target_eval)
+                     with_baselines=with_baselines, target_eval=target_eval, data_order=data_order,
+                     rank_seeds=0 if rank_seeds >= seeds else rank_seeds)
 try:
     config, estimate = prepare_run(request)
 except SearchSetupError as error:
