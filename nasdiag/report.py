@@ -52,7 +52,7 @@ def key_figures(diagnosis: Diagnosis) -> dict[str, list[tuple[str, str]]]:
             ("proxy -> target", f"{proxy.proxy} -> {proxy.target} ({proxy.n_common} archs)"),
             ("Kendall tau-b", f"{_number(corr.kendall_tau)} {_interval(corr.kendall_tau_ci)}"),
             ("Spearman rho", f"{_number(corr.spearman_rho)} {_interval(corr.spearman_rho_ci)}"),
-            (f"Kendall tau, top {proxy.top_quantile:.0%}", f"{_number(proxy.top_correlation.kendall_tau)} "
+            (f"Kendall tau, {proxy.top_label}", f"{_number(proxy.top_correlation.kendall_tau)} "
              f"{_interval(proxy.top_correlation.kendall_tau_ci)}"),
             ("top-k overlap", overlaps),
             ("regret of the proxy's pick", f"{_number(proxy.regret)} (its target rank {proxy.proxy_pick_target_rank})"),

@@ -29,8 +29,10 @@ logger = logging.getLogger("make_lessons")
 
 
 def provenance() -> dict[str, str]:
-    """What the bundled numbers depend on besides the config: training is bitwise reproducible only
-    on the same torch build and CPU kernel set (see docs/lessons.md, "Regenerating")."""
+    """Return what the bundled numbers depend on besides the config.
+
+    Training is bitwise reproducible only on one torch build and CPU kernel set (docs/lessons.md).
+    """
     import platform
 
     import torch

@@ -197,15 +197,15 @@ def diagnose(
 
 
 def _ranking_seeds(table: pd.DataFrame, fidelity: str, requested: int, notes: list[str]) -> int:
-    """Return the seeds the search ranked by, at most the most seeds any architecture has at ``fidelity``."""
+    """Return the seeds the search ranked by, capped at the largest seed count of an architecture at ``fidelity``."""
     if isinstance(requested, bool) or not isinstance(requested, (int, np.integer)) or requested < 1:
         raise DiagnoseInputError(f"ranking seeds must be a whole number of at least 1, got {requested!r}; "
                                  "pass 1 for a search that ranks single runs")
-    most = int(table.loc[table["fidelity"] == fidelity].groupby("arch").size().max())
-    if requested > most:
-        notes.append(f"The search ranked by {requested} seeds but {fidelity!r} has at most {most} per architecture; "
-                     f"the noise verdict judges a ranking by {most}.")
-        return most
+    max_seeds = int(table.loc[table["fidelity"] == fidelity].groupby("arch").size().max())
+    if requested > max_seeds:
+        notes.append(f"The search ranked by {requested} seeds but {fidelity!r} has at most {max_seeds} per "
+                     f"architecture, so the noise verdict judges a ranking by {max_seeds}.")
+        return max_seeds
     return int(requested)
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from nasdiag.diagnostics.power import seeds_needed, seeds_needed_curve
-from nasdiag.diagnostics.rank import kendall_tau
+from nasdiag.diagnostics.rank import kendall_tau, top_count, top_label
 from nasdiag.diagnostics.table import arch_summary, seed_matrix
 
 logger = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ class NoiseResult:
     rank_tau_all: float  # mean over seed pairs
     rank_tau_top: float
     top_quantile: float
+    top_label: str  # "top 10%", or "top 5 of 20" when the minimum of 5 archs sets the size
     winners_curse: float  # expected drop of the best-by-one-seed arch when re-evaluated, metric units
     winners_curse_per_seed: tuple[float, ...]
     winners_curse_archs: tuple[str, ...]  # the best-by-one-seed architecture of each seed position
@@ -286,7 +287,7 @@ def analyse_noise(
     archs, matrix = seed_matrix(table.loc[~table["is_baseline"]], fidelity)
 
     # Top quantile by mean over all seeds, at least 5 archs so tau has pairs to rank.
-    n_top_quantile = min(len(candidates), max(5, math.ceil(top_quantile * len(candidates))))
+    n_top_quantile = top_count(top_quantile, len(candidates))
     stability = rank_stability(matrix, pd.Index(archs).isin(candidates.index[:n_top_quantile]))
 
     top = candidates.head(top_k)[["mean", "sd", "n_seeds", "ci_low", "ci_high"]].copy()
@@ -334,6 +335,7 @@ def analyse_noise(
         rank_tau_all=_nanmean([pair.tau_all for pair in stability]),
         rank_tau_top=_nanmean([pair.tau_top for pair in stability]),
         top_quantile=top_quantile,
+        top_label=top_label(top_quantile, len(candidates)),
         winners_curse=_nanmean(curse),
         winners_curse_per_seed=curse,
         winners_curse_archs=tuple(str(archs[row]) for row, _ in winners),

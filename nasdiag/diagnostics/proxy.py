@@ -15,7 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from nasdiag.diagnostics.rank import RankCorrelation, kendall_tau, rank_correlation, spearman_rho
+from nasdiag.diagnostics.rank import (
+    RankCorrelation,
+    kendall_tau,
+    rank_correlation,
+    spearman_rho,
+    top_count,
+    top_label,
+)
 from nasdiag.diagnostics.table import arch_summary
 
 logger = logging.getLogger(__name__)
@@ -78,6 +85,7 @@ class ProxyResult:
     correlation: RankCorrelation
     top_correlation: RankCorrelation  # restricted to the top quantile by target
     top_quantile: float
+    top_label: str  # "top 10%", or "top 5 of 20" when the minimum of 5 archs sets the size
     top_k: tuple[TopKOverlap, ...]
     proxy_pick: str | None  # the proxy's best architecture
     target_best: str | None
@@ -188,7 +196,7 @@ def analyse_proxy(
 
     correlation = rank_correlation(means["proxy_score"].to_numpy(), means["target_score"].to_numpy(),
                                    rng=rng, n_resamples=n_resamples)
-    n_top = min(len(means), max(5, math.ceil(top_quantile * len(means))))
+    n_top = top_count(top_quantile, len(means))
     top = means.nlargest(n_top, "target_score")
     top_correlation = rank_correlation(top["proxy_score"].to_numpy(), top["target_score"].to_numpy(),
                                        rng=rng, n_resamples=n_resamples)
@@ -234,6 +242,7 @@ def analyse_proxy(
         correlation=correlation,
         top_correlation=top_correlation,
         top_quantile=top_quantile,
+        top_label=top_label(top_quantile, len(means)),
         top_k=top_k_overlaps(means["proxy_score"], means["target_score"]),
         proxy_pick=proxy_pick,
         target_best=target_best,

@@ -309,3 +309,21 @@ def _sorted_midranks(sorted_values: np.ndarray, sorted_counts: np.ndarray) -> np
     group_total = np.add.reduceat(sorted_counts, starts, axis=0, dtype=float)  # (G, B)
     group_rank = np.cumsum(group_total, axis=0) - (group_total - 1) / 2
     return group_rank[np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(sorted_values)]))]
+
+
+# The "top" of a ranking has at least this many architectures, so a tau among them has pairs to rank.
+MIN_TOP = 5
+
+
+def top_count(quantile: float, n: int) -> int:
+    """Return how many of ``n`` architectures form the top ``quantile``: at least ``MIN_TOP``, at most ``n``."""
+    return min(n, max(MIN_TOP, math.ceil(quantile * n)))
+
+
+def top_label(quantile: float, n: int) -> str:
+    """Name the top set: "top 10%" when the quantile sets its size, else "top 5 of 20"."""
+    count = top_count(quantile, n)
+    if count == math.ceil(quantile * n):
+        return f"top {quantile:.0%}"
+    return f"top {count} of {n}"
+

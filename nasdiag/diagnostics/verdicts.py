@@ -155,15 +155,15 @@ def noise_verdict(noise: NoiseResult, thresholds: Thresholds) -> Verdict:
     ranked = noise.ranking_seeds
     curse_in_floors = noise.winners_curse_ranking / floor if floor > 0 else math.nan
     by = "1 seed" if ranked == 1 else f"the mean of {ranked} seeds"
-    tau_message = f"Kendall tau between seeds among the top {noise.top_quantile:.0%}"
+    tau_message = f"Kendall tau between seeds among the {noise.top_label}"
     if ranked == 1:
         # Unlike the proxy's top checks, seed instability among the top is judged even when the top
-        # archs are tied: a search that ranks single runs and cannot order them picks a lucky run.
+        # archs are tied, because a search that ranks single runs then picks a lucky run.
         seed_tau_top = _below("seed_tau_top", noise.rank_tau_top, thresholds.seed_tau_top_warn,
                               thresholds.seed_tau_top_fail, tau_message)
     else:
-        # A mean of several seeds is as reliable as ICC(k) says; single-seed agreement is the
-        # reliability of a ranking the search did not make.
+        # A mean of several seeds is judged by its reliability ICC(k), because single-seed agreement
+        # measures a ranking that the search did not make.
         seed_tau_top = Check("seed_tau_top", noise.rank_tau_top, thresholds.seed_tau_top_warn, OK,
                              f"{tau_message} (not judged: the search ranks by {by}, judged by the icc check)")
     icc_message = "share of score variance between architectures (ICC(1))" if ranked == 1 else (
@@ -184,7 +184,7 @@ def noise_verdict(noise: NoiseResult, thresholds: Thresholds) -> Verdict:
         f"ICC(1) {noise.icc.icc:.2f}, ICC({ranked}) {noise.icc_ranking:.2f} for the search's ranking by {by}")
     summary = (f"Noise floor {floor:.4g} (pooled sd over {noise.n_multi_seed_archs} archs); "
                f"{reliability}; seed-vs-seed tau {noise.rank_tau_all:.2f} over all archs and "
-               f"{noise.rank_tau_top:.2f} among the top {noise.top_quantile:.0%}.")
+               f"{noise.rank_tau_top:.2f} among the {noise.top_label}.")
     if level == OK:
         fix = "No action needed: seed noise is small next to the differences between architectures."
     else:
@@ -229,7 +229,7 @@ def proxy_verdict(proxy: ProxyResult | None, thresholds: Thresholds, noise_floor
     tracks_size = (size_rho > thresholds.size_rho_warn and not math.isnan(size_tau)
                    and size_tau >= proxy.correlation.kendall_tau - thresholds.size_tau_margin)
     regret_in_floors = proxy.regret / noise_floor if noise_floor > 0 else math.nan
-    top_tau_message = f"Kendall tau-b among the top {proxy.top_quantile:.0%} by target"
+    top_tau_message = f"Kendall tau-b among the {proxy.top_label} by target"
     precision_message = "precision of the proxy's top 5% on the target's top 5%"
     precision = top_share.precision if top_share else math.nan
     if _tied(_top_spread(proxy.means["target_score"], proxy.top_quantile), noise_floor):
@@ -257,7 +257,7 @@ def proxy_verdict(proxy: ProxyResult | None, thresholds: Thresholds, noise_floor
     corr = proxy.correlation
     summary = (f"Proxy {proxy.proxy!r} vs target {proxy.target!r} over {proxy.n_common} archs: Kendall tau "
                f"{corr.kendall_tau:.2f} [{corr.kendall_tau_ci[0]:.2f}, {corr.kendall_tau_ci[1]:.2f}], Spearman rho "
-               f"{corr.spearman_rho:.2f}; among the top {proxy.top_quantile:.0%} tau "
+               f"{corr.spearman_rho:.2f}; among the {proxy.top_label} tau "
                f"{proxy.top_correlation.kendall_tau:.2f}.")
     fixes = []
     if level == OK:

@@ -93,7 +93,7 @@ def lesson_experiments() -> tuple[LessonExperiment, ...]:
             noise_common, data_order="varied", rank_seeds=1,
             name="lesson: seed noise, one-seed ranking, shuffled data order")),
         # The fix ranks by the mean of 3 seeds with a fixed data order. On this task the fixed order
-        # removes little variance (the lesson measures it); the averaging is what makes the verdict ok.
+        # removes little variance (the lesson measures it), so the averaging makes the verdict ok.
         LessonExperiment(NOISE, "fixed", "fix", dict(
             noise_common, data_order="fixed", rank_seeds=3,
             name="lesson: seed noise, 3-seed ranking, fixed data order")),

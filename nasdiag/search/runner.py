@@ -65,7 +65,7 @@ class SearchConfig:
     baselines: tuple[tuple[str, str, str], ...] = ()  # (name, arch string, space YAML)
     parallel_candidates: int = 4    # candidates outstanding at once (not the worker count)
     strategy_options: tuple[tuple[str, Any], ...] = ()
-    rank_seeds: int = 0             # seeds whose mean the strategy is told; 0 = all, the rest audit the noise
+    rank_seeds: int = 0             # seeds whose mean the strategy ranks by (0 = all), the rest only measure the noise
 
     def experiment_id(self) -> str:
         fields = asdict(self)

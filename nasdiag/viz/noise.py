@@ -89,6 +89,7 @@ class RankStability(NamedTuple):
     tau_all: np.ndarray
     tau_top: np.ndarray
     top_quantile: float
+    top_label: str
 
 
 def rank_stability_data(noise: NoiseResult) -> RankStability:
@@ -97,6 +98,7 @@ def rank_stability_data(noise: NoiseResult) -> RankStability:
         np.array([p.tau_all for p in noise.rank_stability], dtype=float),
         np.array([p.tau_top for p in noise.rank_stability], dtype=float),
         noise.top_quantile,
+        noise.top_label,
     )
 
 
@@ -109,7 +111,7 @@ def plot_rank_stability(noise: NoiseResult) -> go.Figure:
     figure = base_figure(title, x_title, y_title)
     figure.add_trace(go.Bar(x=data.pairs, y=data.tau_all, name="all architectures", marker_color=COLOURS["main"],
                             hovertemplate="%{x}<br>tau %{y:.3f}<extra>all</extra>"))
-    figure.add_trace(go.Bar(x=data.pairs, y=data.tau_top, name=f"top {data.top_quantile:.0%}",
+    figure.add_trace(go.Bar(x=data.pairs, y=data.tau_top, name=data.top_label,
                             marker_color=COLOURS["top"], hovertemplate="%{x}<br>tau %{y:.3f}<extra>top</extra>"))
     figure.update_layout(barmode="group")
     figure.update_yaxes(range=[-1, 1])

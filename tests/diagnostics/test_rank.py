@@ -17,6 +17,8 @@ from nasdiag.diagnostics.rank import (
     kendall_tau,
     rank_correlation,
     spearman_rho,
+    top_count,
+    top_label,
     weighted_kendall_tau_b,
     weighted_spearman_rho,
 )
@@ -186,3 +188,15 @@ def test_weighted_rho_matches_scipy_property(points, seed):
     with _quiet():
         reference = [stats.spearmanr(x[i], y[i]).statistic for i in _resample_indices(len(x), 5, seed)]
     np.testing.assert_allclose(ours, reference, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize(("quantile", "n", "count", "label"), [
+    (0.1, 20, 5, "top 5 of 20"),     # 10% of 20 is 2: the minimum of 5 sets the size
+    (0.1, 200, 20, "top 10%"),
+    (0.1, 50, 5, "top 10%"),         # 10% of 50 is exactly the minimum
+    (0.1, 3, 3, "top 3 of 3"),       # fewer archs than the minimum
+    (0.25, 41, 11, "top 25%"),
+])
+def test_top_count_and_label(quantile, n, count, label):
+    assert top_count(quantile, n) == count
+    assert top_label(quantile, n) == label

@@ -72,7 +72,7 @@ else:
                       help=f"Reliability of the mean of {noise.ranking_seeds} seeds, from ICC(1) = "
                            f"{noise.icc.icc:.2f} by Spearman-Brown; 95% interval {ci_text(*noise.icc_ranking_ci)}.")
 columns[2].metric("Seed-vs-seed tau (top)", "—" if math.isnan(noise.rank_tau_top) else f"{noise.rank_tau_top:.2f}",
-                  help=f"Kendall tau-b between seeds among the top {noise.top_quantile:.0%}; over all "
+                  help=f"Kendall tau-b between seeds among the {noise.top_label}; over all "
                        f"architectures {noise.rank_tau_all:.2f}.")
 by = "one seed" if noise.ranking_seeds == 1 else f"the mean of {noise.ranking_seeds} seeds"
 curse = noise.winners_curse_ranking

@@ -66,7 +66,7 @@ columns[0].metric("Kendall tau-b", format_metric(correlation.kendall_tau, 2),
                   help=f"95% bootstrap interval {ci_text(*correlation.kendall_tau_ci, digits=2)}.")
 columns[1].metric("Spearman rho", format_metric(correlation.spearman_rho, 2),
                   help=f"95% bootstrap interval {ci_text(*correlation.spearman_rho_ci, digits=2)}.")
-columns[2].metric(f"Tau among the top {result.top_quantile:.0%}", format_metric(result.top_correlation.kendall_tau, 2),
+columns[2].metric(f"Tau among the {result.top_label}", format_metric(result.top_correlation.kendall_tau, 2),
                   help=f"95% interval {ci_text(*result.top_correlation.kendall_tau_ci, digits=2)}.")
 rank = "—" if result.proxy_pick_target_rank is None else f"#{result.proxy_pick_target_rank}"
 columns[3].metric("Proxy's pick at the target", rank,

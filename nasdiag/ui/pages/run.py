@@ -107,7 +107,7 @@ data_order = noise_setup[0].selectbox(
     help="varied: each seed shuffles the data its own way; fixed: every seed sees the same batches, so only "
          "the initialisation varies.")
 if st.session_state.get("run_rank_seeds", 0) > seeds:
-    st.session_state["run_rank_seeds"] = int(seeds)  # fewer seeds asked for since: keep the input in range
+    st.session_state["run_rank_seeds"] = int(seeds)  # the seed count was lowered, so keep the input in range
 rank_seeds = int(noise_setup[1].number_input(
     "Rank by the first N seeds", min_value=1, max_value=int(seeds), value=int(seeds), key="run_rank_seeds",
     help="The strategy ranks each architecture by the mean of its first N seeds. Fewer than all seeds "
