@@ -76,7 +76,7 @@ columns[2].metric("Seed-vs-seed tau (top)", "—" if math.isnan(noise.rank_tau_t
                        f"architectures {noise.rank_tau_all:.2f}.")
 by = "one seed" if noise.ranking_seeds == 1 else f"the mean of {noise.ranking_seeds} seeds"
 curse = noise.winners_curse_ranking
-columns[3].metric("Winner's curse", "—" if math.isnan(curse) else f"{curse:.4f}",
+columns[3].metric("Winner's curse" if noise.ranking_seeds == 1 else f"Winner's curse, mean of {noise.ranking_seeds}", "—" if math.isnan(curse) else f"{curse:.4f}",
                   help=f"Expected drop of the best architecture by {by} when re-evaluated on its other seeds, "
                        "in metric units" + (" (no seed is left over to re-evaluate on)." if math.isnan(curse) else "."))
 st.caption(f"Measured at fidelity {noise.fidelity!r} over {noise.n_archs} architectures, "
