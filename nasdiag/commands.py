@@ -38,7 +38,8 @@ def search(args: argparse.Namespace) -> int:
     try:
         config = build_search_config(
             space=args.space, task=args.task, strategy=args.strategy, budget=args.budget,
-            seeds=args.seeds, rank_seeds=args.rank_seeds, proxies=[] if args.no_proxy else (args.proxy or ["proxy:epochs=2,data=0.25"]),
+            seeds=args.seeds, rank_seeds=args.rank_seeds,
+            proxies=[] if args.no_proxy else (args.proxy or ["proxy:epochs=2,data=0.25"]),
             target=args.target, target_eval=args.target_eval, top_k=args.top_k,
             data_order=args.data_order, with_baselines=not args.no_baselines, search_seed=args.seed,
             name=args.name, strategy_options=options,

@@ -45,6 +45,11 @@ def test_noise_setup_reaches_the_command_and_the_id(db_path, user_dirs):
     command = " ".join(str(code.value) for code in app.code)
     assert "--data-order fixed" in command
     assert "--rank-seeds 1" in command
+    app.number_input(key="run_seeds").set_value(4).run()  # ranked by 1 of 3: stays 1
+    assert app.number_input(key="run_rank_seeds").value == 1
+    app.number_input(key="run_rank_seeds").set_value(4).run()
+    app.number_input(key="run_seeds").set_value(5).run()  # ranked by all seeds: follows the count
+    assert app.number_input(key="run_rank_seeds").value == 5
     app.number_input(key="run_rank_seeds").set_value(3).run()
     app.number_input(key="run_seeds").set_value(2).run()  # fewer seeds than the rank input holds
     assert not app.exception, app.exception

@@ -31,6 +31,8 @@ from nasdiag.ui.state import (
     selected_experiment,
 )
 
+SEEDS_BEFORE_KEY = "run_seeds_before"  # the seed count of the previous rerun, for the rank input
+
 st.title("Run a search")
 db = str(db_path())
 
@@ -106,8 +108,11 @@ data_order = noise_setup[0].selectbox(
     "Data order", ["varied", "fixed"], key="run_data_order",
     help="varied: each seed shuffles the data its own way; fixed: every seed sees the same batches, so only "
          "the initialisation varies.")
-if st.session_state.get("run_rank_seeds", 0) > seeds:
-    st.session_state["run_rank_seeds"] = int(seeds)  # the seed count was lowered, so keep the input in range
+# The rank input follows the seed count while it ranks by every seed, and stays in range when it drops.
+ranked_before = st.session_state.get("run_rank_seeds")
+if ranked_before is not None and (ranked_before > seeds or ranked_before == st.session_state.get(SEEDS_BEFORE_KEY)):
+    st.session_state["run_rank_seeds"] = int(seeds)
+st.session_state[SEEDS_BEFORE_KEY] = int(seeds)
 rank_seeds = int(noise_setup[1].number_input(
     "Rank by the first N seeds", min_value=1, max_value=int(seeds), value=int(seeds), key="run_rank_seeds",
     help="The strategy ranks each architecture by the mean of its first N seeds. Fewer than all seeds "
