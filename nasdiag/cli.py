@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from nasdiag.store import DEFAULT_DB_PATH
+from nasdiag.store import DB_ENV_VAR, DEFAULT_DB_PATH
 
 logger = logging.getLogger("nasdiag")
 
@@ -26,9 +27,12 @@ class CliError(Exception):
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
+    # The dashboard reads $NASDIAG_DB too, so both default to the same file.
+    default = Path(os.environ.get(DB_ENV_VAR) or DEFAULT_DB_PATH)
     parser.add_argument(
-        "--db", type=Path, default=DEFAULT_DB_PATH,
-        help=f"DuckDB database file to read and write (default: {DEFAULT_DB_PATH})",
+        "--db", type=Path, default=default,
+        help=f"DuckDB database file to read and write (default: ${DB_ENV_VAR} if set, else {DEFAULT_DB_PATH}; "
+        f"now {default})",
     )
 
 
@@ -113,8 +117,8 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="exit 1 when any verdict is at this level or worse, to gate CI")
     diagnose.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (default: 0)")
     diagnose.add_argument("--ranking-seeds", type=int, default=None, metavar="N",
-                          help="seeds per architecture whose mean the search ranked by (default: the search's "
-                          "own setting for a nasdiag search, 1 for a file or an imported log)")
+                          help="seeds per architecture whose mean the search ranked by, 0 for all (default: the "
+                          "search's own setting for a nasdiag search, 1 for a file or an imported log)")
     _add_db(diagnose)
 
     importer = commands.add_parser(
@@ -130,10 +134,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="write the diagnosis of an experiment as HTML or Markdown")
     report.add_argument("--experiment", required=True, help="experiment id or name")
-    report.add_argument("--format", choices=["html", "md"], default="html", help="output format (default: html)")
+    report.add_argument("--format", choices=["html", "md"], default=None,
+                        help="output format (default: md for an -o file ending in .md, else html)")
     report.add_argument("-o", "--output", type=Path, default=None, help="output file (default: stdout)")
     report.add_argument("--proxy", help="proxy fidelity name")
     report.add_argument("--target", help="target fidelity name")
+    report.add_argument("--ranking-seeds", type=int, default=None, metavar="N",
+                        help="seeds per architecture whose mean the search ranked by (default: as for diagnose)")
     _add_db(report)
     return parser
 

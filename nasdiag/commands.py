@@ -78,7 +78,8 @@ def list_experiments(args: argparse.Namespace) -> int:
     from nasdiag.store import Store
 
     if not Path(args.db).exists():
-        raise CliError(f"database {args.db} not found; run `nasdiag search` or `nasdiag import` first")
+        raise CliError(f"database {args.db} not found; pass --db PATH (or set $NASDIAG_DB), "
+                       "or run `nasdiag search` or `nasdiag import` first")
     frame = Store(args.db).list_experiments()
     if args.json:
         for row in frame.to_dict(orient="records"):
@@ -212,7 +213,7 @@ def diagnose(args: argparse.Namespace) -> int:
                                       ranking_seeds=1 if args.ranking_seeds is None else args.ranking_seeds)
         else:
             if not Path(args.db).exists():
-                raise CliError(f"database {args.db} not found; pass --db PATH")
+                raise CliError(f"database {args.db} not found; pass --db PATH or set $NASDIAG_DB")
             store = Store(args.db)
             experiment_id = _resolve_experiment(store, args.experiment)
             trials, curves, context = load_experiment_for_diagnosis(store, experiment_id)
@@ -264,12 +265,13 @@ def import_file(args: argparse.Namespace) -> int:
 
 def report(args: argparse.Namespace) -> int:
     """`nasdiag report`: the diagnosis of a stored experiment as HTML or Markdown."""
+    from nasdiag.diagnostics import DiagnoseInputError
     from nasdiag.diagnostics import diagnose as run_diagnosis
     from nasdiag.report import render_html, render_markdown
     from nasdiag.store import Store
 
     if not Path(args.db).exists():
-        raise CliError(f"database {args.db} not found; pass --db PATH")
+        raise CliError(f"database {args.db} not found; pass --db PATH or set $NASDIAG_DB")
     store = Store(args.db)
     experiment_id = _resolve_experiment(store, args.experiment)
     trials, curves, context = load_experiment_for_diagnosis(store, experiment_id)
@@ -277,10 +279,19 @@ def report(args: argparse.Namespace) -> int:
         context["proxy"] = args.proxy
     if args.target:
         context["target"] = args.target
-    diagnosis = run_diagnosis(trials, curves=curves, **context)
+    if args.ranking_seeds is not None:
+        context["ranking_seeds"] = args.ranking_seeds
+    try:
+        diagnosis = run_diagnosis(trials, curves=curves, **context)
+    except DiagnoseInputError as error:
+        raise CliError(str(error)) from error
     experiment = store.get_experiment(experiment_id)
     meta = {"experiment_id": experiment_id, "name": experiment["name"], "source": experiment["source"]}
-    text = render_html(diagnosis, meta) if args.format == "html" else render_markdown(diagnosis, meta)
+    output_format = args.format
+    if output_format is None:
+        markdown = args.output is not None and args.output.suffix.lower() in (".md", ".markdown")
+        output_format = "md" if markdown else "html"
+    text = render_html(diagnosis, meta) if output_format == "html" else render_markdown(diagnosis, meta)
     if args.output is None:
         print(text)
     else:

@@ -112,7 +112,7 @@ def test_search_list_diagnose_round_trip(capsys, tmp_path):
 
 
 def test_rank_seeds_above_seeds_rejected(capsys, tmp_path):
-    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--seeds", "2", "--rank-seeds", "3"), "rank_seeds", "3")
+    _assert_rejected(capsys, tmp_path, _search(tmp_path, "--seeds", "2", "--rank-seeds", "3"), "--rank-seeds", "got 3")
 
 
 def test_search_with_rank_seeds_is_diagnosed_as_ranked(capsys, tmp_path):
@@ -140,5 +140,28 @@ def test_diagnose_file_ranking_seeds(capsys, tmp_path):
     payload = json.loads(capsys.readouterr().out)["noise"]
     assert payload["ranking_seeds"] == 3
     assert payload["icc_ranking"] > payload["icc"]
-    assert main(["diagnose", str(path), "--ranking-seeds", "0"]) == 2
+    assert main(["diagnose", str(path), "--ranking-seeds", "-1"]) == 2
     assert "ranking seeds" in capsys.readouterr().err
+
+
+def test_db_defaults_to_environment(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("NASDIAG_DB", str(tmp_path / "env.duckdb"))
+    code = main(["list"])
+    assert code == 2
+    assert "env.duckdb not found; pass --db PATH (or set $NASDIAG_DB)" in capsys.readouterr().err
+
+
+def test_report_format_follows_output_suffix(capsys, tmp_path):
+    from nasdiag.store import Store, load_bundle
+    from tests.shared_data import REPO_ROOT
+
+    db = tmp_path / "db.duckdb"
+    experiment_id = load_bundle(Store(db), REPO_ROOT / "data" / "demo")
+    markdown, html = tmp_path / "report.md", tmp_path / "report.html"
+    assert main(["report", "--experiment", experiment_id, "--db", str(db), "-o", str(markdown)]) == 0
+    assert main(["report", "--experiment", experiment_id, "--db", str(db), "-o", str(html),
+                 "--ranking-seeds", "1"]) == 0
+    assert markdown.read_text(encoding="utf-8").startswith("# ")
+    assert html.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    assert "ICC(3)" not in html.read_text(encoding="utf-8")
+    assert "ICC(3)" in markdown.read_text(encoding="utf-8")  # the demo search ranked by its 3 seeds

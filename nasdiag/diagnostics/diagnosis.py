@@ -149,8 +149,8 @@ def diagnose(
         top_quantile: share of architectures called "top" in the top-only figures.
         delta: difference (metric units) for the seeds-needed figure; None uses the gap
             between the two best architectures.
-        ranking_seeds: seeds per architecture whose mean the search ranked by (1: single runs).
-            More than the noise fidelity has is lowered to that count, with a note.
+        ranking_seeds: seeds per architecture whose mean the search ranked by (1: single runs,
+            0: all seeds). More than the noise fidelity has is lowered to that count, with a note.
 
     Raises:
         DiagnoseInputError: the table is unusable or a named fidelity is missing.
@@ -198,13 +198,15 @@ def diagnose(
 
 def _ranking_seeds(table: pd.DataFrame, fidelity: str, requested: int, notes: list[str]) -> int:
     """Return the seeds the search ranked by, capped at the largest seed count of an architecture at ``fidelity``."""
-    if isinstance(requested, bool) or not isinstance(requested, (int, np.integer)) or requested < 1:
-        raise DiagnoseInputError(f"ranking seeds must be a whole number of at least 1, got {requested!r}; "
-                                 "pass 1 for a search that ranks single runs")
+    if isinstance(requested, bool) or not isinstance(requested, (int, np.integer)) or requested < 0:
+        raise DiagnoseInputError(f"ranking seeds (--ranking-seeds) must be a whole number of at least 0, got "
+                                 f"{requested!r}; pass 1 for a search that ranks single runs, 0 for all seeds")
     max_seeds = int(table.loc[table["fidelity"] == fidelity].groupby("arch").size().max())
+    if requested == 0:
+        return max_seeds
     if requested > max_seeds:
-        notes.append(f"The search ranked by {requested} seeds but {fidelity!r} has at most {max_seeds} per "
-                     f"architecture, so the noise verdict judges a ranking by {max_seeds}.")
+        notes.append(f"Ranking seeds {requested} is more than the {max_seeds} seeds per architecture at "
+                     f"{fidelity!r}, so the noise verdict judges a ranking by {max_seeds}.")
         return max_seeds
     return int(requested)
 

@@ -124,8 +124,8 @@ def build_search_config(
         raise SearchSetupError(f"seeds must be at least 1, got {seeds!r}; 2-3 seeds expose evaluation noise")
     if not isinstance(rank_seeds, int) or not 0 <= rank_seeds <= seeds:
         raise SearchSetupError(
-            f"rank_seeds must be between 0 (rank by all {seeds} seeds) and seeds={seeds}, got {rank_seeds!r}; "
-            "the seeds after the first rank_seeds are trained only to measure the noise")
+            f"rank seeds (--rank-seeds) must be between 1 and the {seeds} seeds per architecture, or 0 for all "
+            f"of them, got {rank_seeds!r}; pass --rank-seeds 1 to rank single runs, or raise --seeds")
     if rank_seeds == seeds:
         rank_seeds = 0  # ranking by every seed is the default; one spelling keeps one experiment id
     if target_eval not in ("all", "top", "none"):

@@ -26,6 +26,7 @@ from nasdiag.store.schema import migrate
 logger = logging.getLogger(__name__)
 
 DEFAULT_DB_PATH = Path("data") / "nasdiag.duckdb"
+DB_ENV_VAR = "NASDIAG_DB"  # names the database file for the dashboard and the CLI when none is given
 
 TRIAL_STATUSES = ("ok", "diverged", "failed", "pruned", "running")
 EXPERIMENT_STATUSES = ("running", "finished", "cancelled", "failed", "imported")

@@ -14,7 +14,13 @@ import streamlit as st
 
 from nasdiag.store import StoreError
 from nasdiag.ui import data
-from nasdiag.ui.state import db_path, is_pending, select_arch, selected_experiment
+from nasdiag.ui.state import (
+    db_path,
+    is_pending,
+    ranking_seeds_key,
+    select_arch,
+    selected_experiment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -208,7 +214,15 @@ def metric_axis_label(metric_name: str) -> str:
 
 def current_diagnosis(context: ExperimentContext, *, proxy: str | None = None, target: str | None = None,
                       ranking_seeds: int | None = None):
-    """Return the experiment's Diagnosis, or show why there is none and return None."""
+    """Return the experiment's Diagnosis, or show why there is none and return None.
+
+    Without `ranking_seeds`, the noise verdict judges the ranking-seed count chosen on the Noise
+    page for this experiment, else the search's own, so every page shows one verdict.
+    """
+    chosen = st.session_state.get(ranking_seeds_key(context.experiment_id))
+    if ranking_seeds is None and chosen is not None:
+        ranking_seeds = chosen
+        st.caption(f"The noise verdict judges a ranking by {seeds_text(chosen)}, as set on the Noise page.")
     outcome = data.diagnosis(context.db, context.experiment_id, context.n_trials, proxy=proxy, target=target,
                              ranking_seeds=ranking_seeds)
     if outcome.diagnosis is None:
@@ -218,6 +232,11 @@ def current_diagnosis(context: ExperimentContext, *, proxy: str | None = None, t
         st.info(f"This search is still running ({context.n_trials} trials so far); the numbers update as "
                 "trials finish.")
     return outcome.diagnosis
+
+
+def seeds_text(n_seeds: int) -> str:
+    """Return "1 seed" or "the mean of n seeds", for sentences about a ranking."""
+    return "1 seed" if n_seeds == 1 else f"the mean of {n_seeds} seeds"
 
 
 def ci_text(low: float, high: float, digits: int = 3) -> str:

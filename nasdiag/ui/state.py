@@ -13,11 +13,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from nasdiag.store import DEFAULT_DB_PATH, Store, StoreError, load_bundle
+from nasdiag.store import DB_ENV_VAR, DEFAULT_DB_PATH, Store, StoreError, load_bundle
 
 logger = logging.getLogger(__name__)
 
-DB_ENV_VAR = "NASDIAG_DB"
 DEMO_ENV_VAR = "NASDIAG_DEMO"  # a bundle folder to load into an empty database, or "off"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_BUNDLE = REPO_ROOT / "data" / "demo"
@@ -107,6 +106,11 @@ def selected_experiment(known_ids: list[str] | tuple[str, ...]) -> str | None:
         select_experiment(known_ids[0])
         return known_ids[0]
     return None
+
+
+def ranking_seeds_key(experiment_id: str) -> str:
+    """Return the session key of the ranking-seed count chosen on the Noise page for one experiment."""
+    return f"ranking_seeds_{experiment_id}"
 
 
 def is_pending(experiment_id: str | None) -> bool:

@@ -57,10 +57,14 @@ def test_mean_of_seeds_is_judged_by_its_reliability():
 def test_ranking_seeds_above_the_data_are_lowered_with_a_note():
     diagnosis = diagnose(_clean(), n_resamples=100, ranking_seeds=10)
     assert diagnosis.noise.ranking_seeds == 3
-    assert any("ranked by 10 seeds" in note for note in diagnosis.notes)
+    assert any("Ranking seeds 10 is more than the 3 seeds" in note for note in diagnosis.notes)
 
 
-@pytest.mark.parametrize("value", [0, -1, 1.5, True])
+def test_ranking_seeds_zero_means_all():
+    assert diagnose(_clean(), n_resamples=100, ranking_seeds=0).noise.ranking_seeds == 3
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True])
 def test_ranking_seeds_must_be_a_positive_whole_number(value):
     from nasdiag.diagnostics import DiagnoseInputError
 

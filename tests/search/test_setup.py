@@ -56,9 +56,9 @@ def test_same_choices_same_experiment_id():
 
 
 def test_rank_seeds_validated_and_normalised():
-    with pytest.raises(SearchSetupError, match="rank_seeds"):
+    with pytest.raises(SearchSetupError, match="--rank-seeds"):
         build_search_config(space="digits_cell", seeds=2, rank_seeds=3)
-    with pytest.raises(SearchSetupError, match="rank_seeds"):
+    with pytest.raises(SearchSetupError, match="--rank-seeds"):
         build_search_config(space="digits_cell", seeds=2, rank_seeds=-1)
     # Ranking by every seed is the default, so both spellings name one experiment.
     every = build_search_config(space="digits_cell", seeds=2, rank_seeds=2)

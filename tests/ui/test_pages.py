@@ -181,3 +181,10 @@ def test_noise_ranking_seeds_control_rejudges(use_db):
     assert "ICC(3)" in [m.label for m in app.metric]
     boxes = [str(e.value) for e in [*app.success, *app.warning, *app.error, *app.info]]
     assert any("for the search's ranking by the mean of 3 seeds" in box for box in boxes)
+    # Overview and Report judge the same ranking, and the Noise page keeps the choice.
+    for page in ("overview", "report", "noise"):
+        app.switch_page(PAGES[page]).run()
+        assert not app.exception, app.exception
+        assert "as set on the Noise page" in " ".join(str(c.value) for c in app.caption), page
+    slider = next(s for s in app.select_slider if s.label == "Seeds the search ranks by")
+    assert slider.value == 3

@@ -186,4 +186,9 @@ common.questions([
     ("How many seeds do you need to tell apart two architectures 0.3 points apart with a noise floor of 0.5?",
      "With a two-sided t test at 80% power, n is about 2 x (1.96 + 0.84)^2 x (0.5 / 0.3)^2, roughly 44 per "
      "architecture: a gap below the noise floor is very expensive to resolve, so report ties as ties."),
+    ("One seed gives an ICC of 0.5 on your task: half the score variance is seed noise. How reliable is a "
+     "ranking by the mean of 3 seeds?",
+     "The mean of k seeds has reliability k r / (1 + (k - 1) r) (Spearman-Brown), so 3 x 0.5 / (1 + 2 x 0.5) = "
+     "0.75: good by the usual 0.75 bar, where one seed was poor. Averaging does not help the archs tied at the "
+     "top, though: report those as ties."),
 ], key=LESSON)

@@ -19,6 +19,7 @@ from nasdiag.ui.components import (
     show_notes,
     verdict_box,
 )
+from nasdiag.ui.state import ranking_seeds_key
 from nasdiag.viz import (
     plot_prob_best,
     plot_rank_stability,
@@ -33,6 +34,25 @@ st.caption("Seed-to-seed variation of 0.5-1% makes a single-seed ranking pick lu
 context = current_experiment()
 if context is None:
     st.stop()
+# The slider starts at the search's own ranking-seed count. A different choice is kept per
+# experiment, so Overview and Report judge the same ranking as this page.
+own = data.diagnosis(context.db, context.experiment_id, context.n_trials)
+if own.diagnosis is not None and own.diagnosis.noise.max_seeds >= 2:
+    searched = own.diagnosis.noise.ranking_seeds
+    widget_key = f"noise_ranking_seeds_{context.experiment_id}"
+    chosen_key = ranking_seeds_key(context.experiment_id)
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = min(st.session_state.get(chosen_key, searched), own.diagnosis.noise.max_seeds)
+    chosen = st.select_slider(
+        "Seeds the search ranks by", options=list(range(1, own.diagnosis.noise.max_seeds + 1)), key=widget_key,
+        help="A search that ranks single runs is judged by how well one seed orders the top architectures; "
+             "one that ranks by the mean of k seeds by the reliability of that mean, ICC(k). The default is "
+             f"the search's own setting, here {searched} (1 for imported logs). Overview and Report follow "
+             "this choice.")
+    if chosen == searched:
+        st.session_state.pop(chosen_key, None)
+    else:
+        st.session_state[chosen_key] = chosen
 diagnosis = current_diagnosis(context)
 if diagnosis is None:
     st.stop()
@@ -41,19 +61,6 @@ if noise is None:
     st.info("No fidelity of this experiment has usable trials for a noise estimate.")
     st.stop()
 
-if noise.max_seeds >= 2:
-    searched = noise.ranking_seeds
-    chosen = st.select_slider(
-        "Seeds the search ranks by", options=list(range(1, noise.max_seeds + 1)), value=searched,
-        key=f"noise_ranking_seeds_{context.experiment_id}",
-        help="A search that ranks single runs is judged by how well one seed orders the top architectures; "
-             "one that ranks by the mean of k seeds by the reliability of that mean, ICC(k). The default is "
-             "the search's own setting (1 for imported logs).")
-    if chosen != searched:
-        diagnosis = current_diagnosis(context, ranking_seeds=chosen)
-        if diagnosis is None:
-            st.stop()
-        noise = diagnosis.noise
 verdict_box(diagnosis.verdicts["noise"])
 show_notes(diagnosis.notes)
 if noise.max_seeds < 2:
@@ -81,7 +88,9 @@ columns[3].metric("Winner's curse" if noise.ranking_seeds == 1 else f"Winner's c
                        "in metric units" + (" (no seed is left over to re-evaluate on)." if math.isnan(curse) else "."))
 st.caption(f"Measured at fidelity {noise.fidelity!r} over {noise.n_archs} architectures, "
            f"{noise.n_multi_seed_archs} of them with 2 or more seeds (at most {noise.max_seeds}). "
-           f"Noise floor 95% interval {ci_text(*floor.ci, digits=4)}; ICC(1) 95% interval {ci_text(*noise.icc.ci)}.")
+           f"Noise floor 95% interval {ci_text(*floor.ci, digits=4)}; ICC(1) 95% interval {ci_text(*noise.icc.ci)}"
+           + ("." if noise.ranking_seeds == 1 else
+              f"; ICC({noise.ranking_seeds}) 95% interval {ci_text(*noise.icc_ranking_ci)}."))
 
 metric = metric_axis_label(context.metric_name)
 archs = data.load_architectures(context.db, context.experiment_id, context.n_trials)

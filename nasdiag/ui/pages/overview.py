@@ -7,8 +7,8 @@ import streamlit as st
 
 from nasdiag.store import StoreError
 from nasdiag.ui import data
-from nasdiag.ui.components import format_metric, level_badge, show_notes, verdict_box
-from nasdiag.ui.state import db_path, select_experiment, selected_experiment
+from nasdiag.ui.components import format_metric, level_badge, seeds_text, show_notes, verdict_box
+from nasdiag.ui.state import db_path, ranking_seeds_key, select_experiment, selected_experiment
 
 st.title("nasdiag: can this architecture search be trusted?")
 st.caption("Three checks with numbers: evaluation noise across seeds, proxy vs target ranking, "
@@ -28,7 +28,8 @@ if experiments.empty:
 
 rows = []
 for row in experiments.itertuples():
-    outcome = data.diagnosis(db, row.experiment_id, int(row.n_trials))
+    outcome = data.diagnosis(db, row.experiment_id, int(row.n_trials),
+                             ranking_seeds=st.session_state.get(ranking_seeds_key(row.experiment_id)))
     levels = {mode: "—" for mode in ("noise", "proxy", "coverage")}
     if outcome.diagnosis is not None:
         levels = {mode: level_badge(v.level, icon=False) for mode, v in outcome.diagnosis.verdicts.items()}
@@ -60,7 +61,8 @@ if current not in ids:
     st.info("The search you started is still starting; follow it on the **Run** page.")
     st.stop()
 experiment = experiments.set_index("experiment_id").loc[current]
-outcome = data.diagnosis(db, current, int(experiment["n_trials"]))
+chosen_ranking = st.session_state.get(ranking_seeds_key(current))
+outcome = data.diagnosis(db, current, int(experiment["n_trials"]), ranking_seeds=chosen_ranking)
 st.subheader(f"Selected: {experiment['name']}")
 columns = st.columns(4)
 columns[0].metric("Trials", f"{int(experiment['n_trials']):,}")
@@ -84,6 +86,8 @@ if outcome.error:
     st.warning(f"No diagnosis yet: {outcome.error}")
 else:
     st.markdown("#### Verdicts")
+    if chosen_ranking is not None:
+        st.caption(f"The noise verdict judges a ranking by {seeds_text(chosen_ranking)}, as set on the Noise page.")
     for mode in ("noise", "proxy", "coverage"):
         verdict_box(outcome.diagnosis.verdicts[mode], show_checks=False)
     show_notes(outcome.diagnosis.notes)
