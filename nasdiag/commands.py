@@ -68,7 +68,12 @@ def search(args: argparse.Namespace) -> int:
     best = "none" if summary.best_arch is None else f"{summary.best_arch} ({summary.best_score:.4f})"
     print(f"experiment {summary.experiment_id} ({config.name}) {summary.status}: "
           f"{summary.trials_trained} trials trained, {summary.trials_reused} reused from the database")
-    print(f"best by the search fidelity: {best}")
+    ranked = config.ranking_seeds
+    by = "1 seed" if ranked == 1 else f"the mean of {ranked} seeds"
+    print(f"best by the search's own ranking ({by} at the search fidelity): {best}")
+    if ranked < config.seeds:
+        print(f"this ranking used {ranked} of {config.seeds} seeds per architecture; the diagnosis shows how "
+              "much of the best score is luck")
     print(f"next: nasdiag diagnose --experiment {summary.experiment_id} --db {args.db}")
     return 0 if summary.status == "finished" else 1
 

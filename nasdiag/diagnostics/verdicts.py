@@ -76,10 +76,11 @@ class Check:
     threshold: float
     level: str  # ok, warn or fail
     message: str
+    judged: bool = True  # False when the value is missing or the check does not apply; level is then ok
 
     def to_dict(self) -> dict:
         return {"name": self.name, "value": self.value, "threshold": self.threshold,
-                "level": self.level, "message": self.message}
+                "level": self.level, "message": self.message, "judged": self.judged}
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,12 @@ def _below(name: str, value: float, warn: float, fail: float | None, message: st
             level, threshold = FAIL, fail
         elif value < warn:
             level = WARN
-    return Check(name, value, threshold, level, message)
+    return Check(name, value, threshold, level, message, judged=not math.isnan(value))
 
 
 def _above(name: str, value: float, warn: float, message: str) -> Check:
     level = WARN if not math.isnan(value) and value > warn else OK
-    return Check(name, value, warn, level, message)
+    return Check(name, value, warn, level, message, judged=not math.isnan(value))
 
 
 def _top_spread(scores, quantile: float) -> float:
@@ -133,7 +134,8 @@ def _tied(spread: float, noise_floor: float) -> bool:
 
 
 def _not_judged(name: str, value: float, threshold: float, message: str) -> Check:
-    return Check(name, value, threshold, OK, message + " (not judged: the top archs are tied within the noise floor)")
+    return Check(name, value, threshold, OK, message + " (not judged: the top archs are tied within the noise floor)",
+                 judged=False)
 
 
 def _worst(checks: list[Check]) -> str:
@@ -147,8 +149,8 @@ def noise_verdict(noise: NoiseResult, thresholds: Thresholds) -> Verdict:
             "noise", INSUFFICIENT,
             f"{noise.n_multi_seed_archs} architectures have 2 or more seeds at {noise.fidelity!r}; "
             f"at least {thresholds.min_multi_seed_archs} are needed to measure seed noise.",
-            "Re-train the top architectures (at least 10) with 3 seeds each, so the noise floor "
-            "and the rank stability can be measured.",
+            f"Re-train at least 10 of the top architectures with 3 seeds each ({thresholds.min_multi_seed_archs} "
+            "is the minimum this verdict accepts), so the noise floor and the rank stability can be measured.",
         )
     floor = noise.noise_floor.sd
     best_prob = float(noise.top["prob_best"].iloc[0]) if len(noise.top) else math.nan
@@ -165,7 +167,8 @@ def noise_verdict(noise: NoiseResult, thresholds: Thresholds) -> Verdict:
         # A mean of several seeds is judged by its reliability ICC(k), because single-seed agreement
         # measures a ranking that the search did not make.
         seed_tau_top = Check("seed_tau_top", noise.rank_tau_top, thresholds.seed_tau_top_warn, OK,
-                             f"{tau_message} (not judged: the search ranks by {by}, judged by the icc check)")
+                             f"{tau_message} (not judged: the search ranks by {by}, judged by the icc check)",
+                             judged=False)
     icc_message = "share of score variance between architectures (ICC(1))" if ranked == 1 else (
         f"reliability of the mean of {ranked} seeds (ICC({ranked}) = {ranked}r / (1 + {ranked - 1}r) "
         f"from ICC(1) r = {noise.icc.icc:.2f})")
@@ -185,8 +188,15 @@ def noise_verdict(noise: NoiseResult, thresholds: Thresholds) -> Verdict:
     summary = (f"Noise floor {floor:.4g} (pooled sd over {noise.n_multi_seed_archs} archs); "
                f"{reliability}; seed-vs-seed tau {noise.rank_tau_all:.2f} over all archs and "
                f"{noise.rank_tau_top:.2f} among the {noise.top_label}.")
+    candidates = noise.per_arch
+    if "is_baseline" in candidates.columns:
+        candidates = candidates.loc[~candidates["is_baseline"].astype(bool)]
+    tied_top = _tied(_top_spread(candidates["mean_score"], noise.top_quantile), floor)
     if level == OK:
         fix = "No action needed: seed noise is small next to the differences between architectures."
+        if tied_top:
+            fix = (f"No action needed for the ranking by {by}, but the best architectures lie within one noise "
+                   "floor of each other: report them as tied rather than naming one winner.")
     else:
         if ranked == 1:
             fix = ("Rank architectures by the mean of 2-3 seeds, not one seed, and re-evaluate the top candidates "
@@ -282,13 +292,22 @@ def coverage_verdict(coverage: CoverageResult, thresholds: Thresholds, noise_flo
     """
     has_baselines = len(coverage.baselines) > 0
     has_rf = coverage.receptive_field.n_archs > 0 and not math.isnan(coverage.receptive_field.input_size)
-    if coverage.n_sampled_archs < thresholds.min_sampled_archs or not (has_baselines or has_rf):
+    too_few = coverage.n_sampled_archs < thresholds.min_sampled_archs
+    if too_few or not (has_baselines or has_rf):
+        fixes = []
+        if too_few:
+            fixes.append(f"Evaluate at least {thresholds.min_sampled_archs} sampled architectures at "
+                         f"{coverage.fidelity!r} (raise the search budget)")
+        if not (has_baselines or has_rf):
+            fixes.append("add at least one hand-designed baseline (is_baseline = 1) with its ops, or give the "
+                         "input size and receptive fields, so the space can be compared with what the task needs")
+        fix = "; ".join(fixes)
         return Verdict(
             "coverage", INSUFFICIENT,
-            f"{coverage.n_sampled_archs} sampled architectures, {len(coverage.baselines)} baselines and "
-            f"{'a' if has_rf else 'no'} receptive-field check at {coverage.fidelity!r}.",
-            "Add at least one hand-designed baseline (is_baseline = 1) with its ops, or give the input size "
-            "and receptive fields, so the space can be compared with what the task needs.",
+            f"{coverage.n_sampled_archs} sampled architectures (at least {thresholds.min_sampled_archs} are needed), "
+            f"{len(coverage.baselines)} baselines and {'a' if has_rf else 'no'} receptive-field check at "
+            f"{coverage.fidelity!r}.",
+            fix[0].upper() + fix[1:] + ".",
         )
     gap = coverage.baseline_gap
     lacking = coverage.lacking_ops

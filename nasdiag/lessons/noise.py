@@ -215,6 +215,7 @@ class PickOutcome:
     mean_other_seeds: float  # mean over the seeds the learner did not see
     rank_other_seeds: int
     n_archs: int
+    tied_one_seed: int = 0  # other architectures with exactly the same score on the seed the learner saw
 
 
 def one_seed_view(scores: SeedScores, seed_position: int = 0) -> pd.DataFrame:
@@ -242,6 +243,7 @@ def reveal_pick(scores: SeedScores, label: str, seed_position: int = 0) -> PickO
         arch=scores.archs[index], label=label, one_seed=float(frame.at[index, "one"]),
         rank_one_seed=int(frame.at[index, "rank_one"]), mean_other_seeds=float(frame.at[index, "rest"]),
         rank_other_seeds=int(frame.at[index, "rank_rest"]), n_archs=len(frame),
+        tied_one_seed=int((frame["one"] == frame.at[index, "one"]).sum()) - 1,
     )
 
 
@@ -260,7 +262,8 @@ def ranking_sentence(ranking: Ranking, scores: SeedScores) -> str:
         tail = (f" By the mean of all {scores.n_seeds} seeds the best is {scores.label(ranking.best_all)} "
                 f"({percent(ranking.best_all_mean, 2)}); the pick scores {percent(ranking.winner_mean_all, 2)} there.")
     if not math.isnan(ranking.prob_best):
-        tail += f" Resampling its seeds, the pick is truly the best with probability {ranking.prob_best:.0%}."
+        tail += (f" Judged from its {ranking.n_seeds} seeds alone, a bootstrap gives the pick a {ranking.prob_best:.0%} "
+                 "chance of being the best, a figure that few seeds make look more certain than it is.")
     return head + tail
 
 
@@ -276,9 +279,11 @@ def curse_sentence(effects: pd.DataFrame, n_seeds: int) -> str:
                 f"{points(curse, 2)} on average when it is re-evaluated on the other seeds")
     one = effects.set_index("n_seeds").loc[1, "winners_curse"]
     if n_seeds > 1 and not math.isnan(one):
-        if abs(curse) < abs(one):
+        # Compared as shown (points, 2 decimals), so two numbers that print alike are called the same.
+        shown, shown_one = abs(round(100 * curse, 2)), abs(round(100 * one, 2))
+        if shown < shown_one:
             sentence += f", less than the {points(one, 2)} with 1 seed"
-        elif abs(curse) > abs(one):
+        elif shown > shown_one:
             sentence += f", more than the {points(one, 2)} with 1 seed"
         else:
             sentence += ", the same as with 1 seed"
@@ -330,6 +335,10 @@ def pick_sentence(outcome: PickOutcome) -> str:
     """Say where the learner's one-seed pick lands on the seeds they did not see."""
     change = outcome.mean_other_seeds - outcome.one_seed
     direction = "falls" if change < 0 else "rises"
+    seen = percent(outcome.one_seed, 2)
+    if outcome.tied_one_seed:
+        others = "1 other" if outcome.tied_one_seed == 1 else f"{outcome.tied_one_seed} others"
+        seen += f", tied with {others}; ties are ordered by label"
     return (f"You picked {outcome.label}: rank {outcome.rank_one_seed} of {outcome.n_archs} on the seed you saw "
-            f"({percent(outcome.one_seed, 2)}). On the other seeds it averages {percent(outcome.mean_other_seeds, 2)}"
+            f"({seen}). On the other seeds it averages {percent(outcome.mean_other_seeds, 2)}"
             f" and ranks {outcome.rank_other_seeds}: its score {direction} by {points(change, 2)}.")

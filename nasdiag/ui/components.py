@@ -16,6 +16,7 @@ from nasdiag.store import StoreError
 from nasdiag.ui import data
 from nasdiag.ui.state import (
     db_path,
+    default_experiment,
     is_pending,
     ranking_seeds_key,
     select_arch,
@@ -57,7 +58,7 @@ def current_experiment() -> ExperimentContext | None:
     db = str(db_path())
     try:
         experiments = data.list_experiments(db)
-        experiment_id = selected_experiment(experiments["experiment_id"].tolist())
+        experiment_id = selected_experiment(experiments["experiment_id"].tolist(), default_experiment(experiments))
         if experiment_id is None:
             st.info("The database has no experiments yet. Start a search on the **Run** page or "
                     "import a log on the **Import** page.")
@@ -190,7 +191,8 @@ def verdict_box(verdict: Any, *, show_checks: bool = True) -> None:
     if show_checks and verdict.checks:
         rows = [
             {"check": check.name, "value": check.value, "threshold": check.threshold,
-             "level": level_badge(check.level, icon=False), "what it measures": check.message}
+             "level": level_badge(check.level, icon=False) if check.judged else "not judged",
+             "what it measures": check.message}
             for check in verdict.checks
         ]
         with st.expander("Checks behind this verdict", expanded=False):

@@ -9,6 +9,7 @@ from nasdiag.ui import data
 from nasdiag.ui.state import (
     EXPERIMENT_KEY,
     db_path,
+    default_experiment,
     is_pending,
     select_experiment,
     selected_experiment,
@@ -31,7 +32,7 @@ def render() -> None:
             st.error(f"The database {db} could not be read: {error}")
             return
         ids = experiments["experiment_id"].tolist()
-        current = selected_experiment(ids)
+        current = selected_experiment(ids, default_experiment(experiments))
         if is_pending(current):
             st.caption(f"Starting search `{current}`; it appears here once its first record is stored.")
             return

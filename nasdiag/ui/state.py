@@ -11,6 +11,7 @@ import logging
 import os
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from nasdiag.store import DB_ENV_VAR, DEFAULT_DB_PATH, Store, StoreError, load_bundle
@@ -83,8 +84,8 @@ def ensure_demo_loaded() -> str | None:
         return None
 
 
-def selected_experiment(known_ids: list[str] | tuple[str, ...]) -> str | None:
-    """Return the selected experiment id if it is still in `known_ids`, else the first known id.
+def selected_experiment(known_ids: list[str] | tuple[str, ...], default: str | None = None) -> str | None:
+    """Return the selected experiment id if it is still in `known_ids`, else `default` or the first known id.
 
     The URL wins over the session, so that a shared link opens the experiment it names.
     """
@@ -103,9 +104,23 @@ def selected_experiment(known_ids: list[str] | tuple[str, ...]) -> str | None:
                 select_experiment(candidate)
             return candidate
     if known_ids:
-        select_experiment(known_ids[0])
-        return known_ids[0]
+        fallback = default if default in known_ids else known_ids[0]
+        select_experiment(fallback)
+        return fallback
     return None
+
+
+# Names of the lessons' bundled experiments and of the learners' reruns (nasdiag.lessons).
+LESSON_NAME_PREFIXES = ("lesson: ", "lesson rerun: ")
+
+
+def default_experiment(experiments: pd.DataFrame) -> str | None:
+    """Return the experiment a new session opens: the newest one that is not a lesson's, else the newest."""
+    if experiments.empty:
+        return None
+    own = experiments.loc[~experiments["name"].astype(str).str.startswith(LESSON_NAME_PREFIXES)]
+    chosen = own if len(own) else experiments
+    return str(chosen["experiment_id"].iloc[0])
 
 
 def ranking_seeds_key(experiment_id: str) -> str:

@@ -45,6 +45,10 @@ def plot_learning_curves(curves: pd.DataFrame, arch: str, metric_name: str = "va
     return figure
 
 
+# Up to this many architectures the x axis gets one tick per architecture.
+SMALL_COUNT_AXIS = 12
+
+
 class BestSoFar(NamedTuple):
     n_archs: np.ndarray  # architectures evaluated so far
     best_mean: np.ndarray  # best mean over seeds so far
@@ -54,13 +58,16 @@ class BestSoFar(NamedTuple):
 
 
 def best_so_far_data(trials: pd.DataFrame, fidelity: str, *, maximize: bool = True) -> BestSoFar:
-    """Best-so-far curve in the order architectures first appear at ``fidelity``.
+    """Best-so-far curve in the order the search's architectures first appear at ``fidelity``.
 
-    The band shows what a single-seed search would have reported: for each seed position
-    the running best of that seed's values, then the min and max over seed positions.
+    Baselines (``is_baseline``) are left out: they are not found by the search. The band shows
+    what a single-seed search would have reported: for each seed position the running best of
+    that seed's values, then the min and max over seed positions.
     """
     metric = pd.to_numeric(trials["metric"], errors="coerce")
     keep = (trials["fidelity"].astype(str) == fidelity) & np.isfinite(metric)
+    if "is_baseline" in trials.columns:
+        keep &= ~trials["is_baseline"].fillna(False).astype(bool)
     if "status" in trials.columns:
         keep &= trials["status"].fillna("ok").astype(str).str.lower() == "ok"
     rows = pd.DataFrame({"arch": trials["arch"].astype(str), "seed": trials["seed"], "metric": metric}).loc[keep]
@@ -101,4 +108,6 @@ def plot_best_so_far(trials: pd.DataFrame, fidelity: str, *, maximize: bool = Tr
     figure.add_trace(go.Scatter(x=data.n_archs, y=data.best_mean, mode="lines", line_color=COLOURS["main"],
                                 name="best mean over seeds", text=data.best_arch,
                                 hovertemplate="after %{x} archs<br>best %{y:.4g} (arch %{text})<extra></extra>"))
+    if len(data.n_archs) <= SMALL_COUNT_AXIS:
+        figure.update_xaxes(tick0=1, dtick=1)  # whole architectures only, no ticks at 1.5
     return figure

@@ -199,5 +199,10 @@ def test_analyse_noise_reports_the_ranking_seeds():
     assert result.icc_ranking == pytest.approx(spearman_brown(result.icc.icc, 2))
     assert result.winners_curse_ranking == pytest.approx(
         winners_curse_of_means(np.array(SHROUT_FLEISS, dtype=float), 2))
+    # Seeds that vary more within an arch than the archs differ give ICC(1) < 0; ICC(k) is reported as 0.
+    noisy, _ = clean_trials(_long([[1, 9, 5], [9, 1, 5], [5, 5, 5.5]]))
+    tied = analyse_noise(noisy, "target", rng=np.random.default_rng(0), ranking_seeds=2, n_resamples=50)
+    assert tied.icc.icc < 0
+    assert tied.icc_ranking == 0.0
     with pytest.raises(ValueError, match="ranking_seeds"):
         analyse_noise(table, "target", rng=np.random.default_rng(0), ranking_seeds=0)

@@ -28,7 +28,8 @@ def _failing_checks(verdict):
 def test_clean_data_all_ok():
     diagnosis = diagnose(_clean(), n_resamples=200)
     assert _levels(diagnosis) == {"noise": OK, "proxy": OK, "coverage": OK}
-    assert "No action needed" in diagnosis.verdicts["noise"].fix
+    assert diagnosis.verdicts["noise"].fix.startswith("No action needed: seed noise is small")
+    assert all(check.judged for check in diagnosis.verdicts["noise"].checks)
 
 
 def test_noise_fires_on_large_seed_noise():
@@ -190,3 +191,13 @@ def test_fix_calls_an_expensive_difference_a_tie():
     from nasdiag.diagnostics.verdicts import noise_verdict
 
     assert "tie" not in noise_verdict(cheap, Thresholds()).fix
+
+
+def test_coverage_insufficient_names_the_cause():
+    few = diagnose(_clean(n_archs=4), n_resamples=100).verdicts["coverage"]
+    assert few.level == INSUFFICIENT
+    assert few.fix.startswith("Evaluate at least 5 sampled architectures")
+    assert "hand-designed baseline" not in few.fix
+    no_reference = diagnose(_clean(n_archs=20, baseline_offset=None), n_resamples=100).verdicts["coverage"]
+    assert no_reference.level == INSUFFICIENT
+    assert no_reference.fix.startswith("Add at least one hand-designed baseline")

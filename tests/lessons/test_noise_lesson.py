@@ -151,6 +151,17 @@ def test_reveal_pick_of_lucky_arch():
     assert outcome.rank_other_seeds == 3
     text = pick_sentence(outcome)
     assert "falls by 7.50 points" in text
+    assert outcome.tied_one_seed == 0
+    assert "tied" not in text
+
+
+def test_reveal_pick_names_one_seed_ties():
+    matrix = np.array([[0.9, 0.8], [0.9, 0.7], [0.9, 0.95], [0.5, 0.5]])
+    outcome = reveal_pick(seed_scores(trials_from(matrix, ["a", "b", "c", "d"])), "arch 3")
+    assert outcome.rank_one_seed == 3  # three-way tie on seed 0, ordered by label
+    assert outcome.tied_one_seed == 2
+    assert "rank 3 of 4 on the seed you saw (90.00%, tied with 2 others; ties are ordered by label)" in \
+        pick_sentence(outcome)
 
 
 def test_reveal_pick_rejects_unknown_label():
@@ -188,6 +199,13 @@ def test_curse_sentence_direction_follows_sign():
     assert "cannot be measured" in curse_sentence(effects, 3)
     effects.loc[1, "winners_curse"] = -0.001
     assert "rises by 0.10 points" in curse_sentence(effects, 2)
+
+
+def test_curse_sentence_equal_when_printed_alike():
+    effects = pd.DataFrame({"n_seeds": [1, 2], "n_subsets": [2, 1], "share_best": [0.5, 1.0],
+                            "distinct_winners": [2, 1], "winners_curse": [0.00791, 0.00788]})
+    assert "0.79 points on average" in curse_sentence(effects, 2)
+    assert "the same as with 1 seed" in curse_sentence(effects, 2)
 
 
 def test_tie_sentence_counts_archs_within_two_errors():

@@ -295,3 +295,15 @@ def test_demo_bundle_is_a_real_search():
     assert set(trials["fidelity"]) == {"proxy", "target"}
     assert trials.groupby(["arch_hash", "fidelity"])["seed"].nunique().min() == 3
     assert trials["metric"].between(0, 1).all()
+
+
+def test_default_experiment_skips_lesson_runs():
+    import pandas as pd
+
+    from nasdiag.ui.state import default_experiment
+
+    newest_first = pd.DataFrame({"experiment_id": ["r", "l", "d"],
+                                 "name": ["lesson rerun: 6 archs x 3 seeds", "lesson: seed noise", "demo: random"]})
+    assert default_experiment(newest_first) == "d"
+    assert default_experiment(newest_first.iloc[:2]) == "r"
+    assert default_experiment(newest_first.iloc[:0]) is None

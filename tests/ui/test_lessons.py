@@ -108,7 +108,7 @@ def test_noise_seed_slider_changes_ranking(db_path):
     app.slider(key="noise_bundled_seeds").set_value(4).run()
     assert not app.exception, app.exception
     assert "Ranked by the mean of 4 seeds" in texts(app)
-    assert "Resampling its seeds" in texts(app)
+    assert "Judged from its 4 seeds alone, a bootstrap gives the pick" in texts(app)
 
 
 def verdict_texts(app: AppTest) -> dict[str, list[str]]:

@@ -16,7 +16,13 @@ from nasdiag.viz.curves import (
     plot_best_so_far,
     plot_learning_curves,
 )
-from nasdiag.viz.noise import prob_best_data, seed_spread_data, seeds_curve_data, winners_curse_data
+from nasdiag.viz.noise import (
+    plot_seed_spread,
+    prob_best_data,
+    seed_spread_data,
+    seeds_curve_data,
+    winners_curse_data,
+)
 from nasdiag.viz.proxy import overlap_curve_data, plot_proxy_scatter, rank_flip_data
 from tests.diagnostics.synthetic import make_trials
 
@@ -117,6 +123,16 @@ def test_best_so_far_numbers():
     assert len(plot_best_so_far(trials, "target").data) == 2
 
 
+def test_best_so_far_leaves_out_baselines():
+    trials = pd.DataFrame({"arch": ["base", "base", "a", "a", "b", "b"], "seed": [0, 1] * 3, "fidelity": "target",
+                           "metric": [0.99, 0.99, 0.5, 0.7, 0.9, 0.5], "is_baseline": [True, True] + [False] * 4})
+    data = best_so_far_data(trials, "target")
+    np.testing.assert_array_equal(data.n_archs, [1, 2])
+    np.testing.assert_allclose(data.best_mean, [0.6, 0.7])
+    figure = plot_best_so_far(trials, "target")
+    assert figure.layout.xaxis.dtick == 1
+
+
 def test_empty_inputs_give_annotated_empty_figures():
     empty_curves = pd.DataFrame(columns=["arch", "seed", "fidelity", "epoch", "val_metric"])
     empty_trials = pd.DataFrame(columns=["arch", "seed", "fidelity", "metric"])
@@ -135,3 +151,10 @@ def test_single_fidelity_diagnosis_draws_empty_proxy_figures():
     assert len(proxy_scatter.data) == 0
     assert "No architectures" in proxy_scatter.layout.annotations[0].text
     assert len(plot_op_frequency(diagnose(trials).coverage).data) >= 1
+
+
+def test_seed_spread_title_counts_what_it_shows():
+    trials = pd.DataFrame({"arch": ["a", "a", "b", "b", "c", "c"], "seed": [0, 1] * 3, "fidelity": "target",
+                           "metric": [0.5, 0.7, 0.9, 0.5, 0.6, 0.65]})
+    noise = diagnose(trials, n_resamples=50).noise
+    assert plot_seed_spread(noise).layout.title.text == "Seed spread of the top 3 architectures"

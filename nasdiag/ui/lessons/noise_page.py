@@ -53,7 +53,7 @@ def show_seed_control(lesson_data: LessonData, key: str) -> None:
     st.markdown(f"- {ranking_sentence(ranking, scores)}")
     st.markdown(f"- {curse_sentence(effects, n_seeds)}")
     st.markdown(f"- {tie_sentence(scores)}")
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)  # the table's last column, the rank by all seeds, must stay in view
     with left:
         st.plotly_chart(plot_seed_effects(effects, selected=n_seeds), key=f"{key}_effects")
         st.caption("**How to read this:** bars are the average drop of the winner when re-evaluated on the seeds "

@@ -8,7 +8,13 @@ import streamlit as st
 from nasdiag.store import StoreError
 from nasdiag.ui import data
 from nasdiag.ui.components import format_metric, level_badge, seeds_text, show_notes, verdict_box
-from nasdiag.ui.state import db_path, ranking_seeds_key, select_experiment, selected_experiment
+from nasdiag.ui.state import (
+    db_path,
+    default_experiment,
+    ranking_seeds_key,
+    select_experiment,
+    selected_experiment,
+)
 
 st.title("nasdiag: can this architecture search be trusted?")
 st.caption("Three checks with numbers: evaluation noise across seeds, proxy vs target ranking, "
@@ -42,7 +48,7 @@ for row in experiments.itertuples():
     })
 table = pd.DataFrame(rows)
 ids = experiments["experiment_id"].tolist()
-current = selected_experiment(ids)
+current = selected_experiment(ids, default_experiment(experiments))
 
 st.subheader("Experiments")
 event = st.dataframe(

@@ -128,7 +128,9 @@ try:
 except SearchSetupError as error:
     st.error(f"This search cannot start: {error}")
     st.stop()
-st.info(f"Cost estimate: {estimate.describe()} on {request.workers or 'all'} CPU worker(s). "
+ranking = "every seed" if config.ranking_seeds == config.seeds else f"the first {config.ranking_seeds} of {config.seeds} seeds"
+st.info(f"Cost estimate: {estimate.describe()} on {request.workers or 'all'} CPU worker(s); the strategy ranks by "
+        f"the mean of {ranking}, {config.data_order} data order. "
         f"Experiment id {config.experiment_id()}: starting the same setup again resumes it.")
 
 if st.button("Start search", type="primary", key="start_search"):
