@@ -208,7 +208,7 @@ def noise_verdict(noise: NoiseResult, thresholds: Thresholds) -> Verdict:
             fix += (f" (about {noise.seeds_needed:.0f} seeds per architecture separate a difference of "
                     f"{noise.delta:.3g} at 80% power)")
         fix += "."
-        if math.isfinite(noise.seeds_needed) and noise.seeds_needed > MANY_SEEDS:
+        if ranked == 1 and math.isfinite(noise.seeds_needed) and noise.seeds_needed > MANY_SEEDS:
             fix += " A difference that costs that many seeds is better reported as a tie."
     return Verdict("noise", level, summary, fix, tuple(checks))
 
