@@ -15,9 +15,20 @@ MODE_TITLES = {"noise": "Evaluation noise", "proxy": "Proxy vs target", "coverag
 LEVEL_COLOURS = {"ok": "#1a7f37", "warn": "#9a6700", "fail": "#cf222e", "insufficient data": "#57606a"}
 
 
+# Differences this small are floating-point rounding of an exact 0 (such as -3.7e-17).
+ROUNDING_ZERO = 1e-12
+
+
+def _check_level(check) -> str:
+    """Return a check's level for a table: "not judged" when it does not apply or has no value."""
+    return check.level if check.judged else "not judged"
+
+
 def _number(value: float | None, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
+    if isinstance(value, float) and abs(value) < ROUNDING_ZERO:
+        value = 0.0
     return f"{value:.{digits}g}" if isinstance(value, float) else str(value)
 
 
@@ -103,7 +114,7 @@ def render_text(diagnosis: Diagnosis, meta: Mapping[str, str] | None = None) -> 
 def _markdown_verdict(mode: str, verdict: Verdict, figures: list[tuple[str, str]]) -> list[str]:
     lines = [f"## {MODE_TITLES[mode]}: **{verdict.level}**", "", verdict.summary, "", f"**Fix:** {verdict.fix}", ""]
     lines += ["| check | value | threshold | level |", "|---|---|---|---|"]
-    lines += [f"| {c.message} | {_number(c.value)} | {_number(c.threshold)} | {c.level} |" for c in verdict.checks]
+    lines += [f"| {c.message} | {_number(c.value)} | {_number(c.threshold)} | {_check_level(c)} |" for c in verdict.checks]
     lines += ["", "| figure | value |", "|---|---|"]
     lines += [f"| {label} | {value} |" for label, value in figures]
     return lines + [""]
@@ -162,7 +173,7 @@ def render_html(
         parts.append(f"<p>{html.escape(verdict.summary)}</p><p><b>Fix:</b> {html.escape(verdict.fix)}</p>")
         parts.append("<table><tr><th>check</th><th>value</th><th>threshold</th><th>level</th></tr>")
         parts += [f"<tr><td>{html.escape(c.message)}</td><td>{_number(c.value)}</td><td>{_number(c.threshold)}</td>"
-                  f"<td style='color:{LEVEL_COLOURS[c.level]}'>{c.level}</td></tr>" for c in verdict.checks]
+                  f"<td style='color:{LEVEL_COLOURS[c.level]}'>{_check_level(c)}</td></tr>" for c in verdict.checks]
         parts.append("</table><table><tr><th>figure</th><th>value</th></tr>")
         parts += [f"<tr><td>{html.escape(label)}</td><td>{html.escape(value)}</td></tr>" for label, value in key[mode]]
         parts.append("</table>")

@@ -165,3 +165,17 @@ def test_report_format_follows_output_suffix(capsys, tmp_path):
     assert html.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
     assert "ICC(3)" not in html.read_text(encoding="utf-8")
     assert "ICC(3)" in markdown.read_text(encoding="utf-8")  # the demo search ranked by its 3 seeds
+
+
+def test_closed_pipe_exits_quietly(tmp_path):
+    code = ("import sys\n"
+            "import nasdiag.commands as commands\n"
+            "from nasdiag.cli import main\n"
+            "def closed(args):\n"
+            "    raise BrokenPipeError(32, 'Broken pipe')\n"
+            "commands.list_experiments = closed\n"
+            "sys.exit(main(['list']))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr

@@ -84,7 +84,7 @@ class NoiseResult:
     winners_curse_per_seed: tuple[float, ...]
     winners_curse_archs: tuple[str, ...]  # the best-by-one-seed architecture of each seed position
     ranking_seeds: int  # seeds per architecture whose mean the search ranked by
-    icc_ranking: float  # reliability of that mean: ICC(ranking_seeds) by Spearman-Brown from ICC(1), at least 0
+    icc_ranking: float  # reliability of that mean: ICC(ranking_seeds) by Spearman-Brown, at least 0 for 2+ seeds
     icc_ranking_ci: tuple[float, float]
     winners_curse_ranking: float  # expected drop of the best-by-mean-of-ranking_seeds arch; NaN if no seed is left
     top_gap: float  # best mean minus the next distinct mean, metric units
@@ -242,14 +242,18 @@ def _single_seed_winners(matrix: np.ndarray) -> list[tuple[int, float]]:
     return drops
 
 
-def _at_least_zero(reliability: float) -> float:
-    """Report a negative reliability as 0.
+def _average_reliability(icc: float, k: int) -> float:
+    """Return ICC(k) from ICC(1), with a negative ICC(k) for k >= 2 reported as 0.
 
     ICC(k) = 1 - 1/F is negative when F < 1, that is when the architectures' means differ less
     than seed noise alone predicts. Spearman-Brown then makes it more negative as k grows, which
-    reads as "more seeds, worse ranking", so it is reported as 0: no reliable ranking.
+    reads as "more seeds, worse ranking", so it is reported as 0: no reliable ranking. ICC(1)
+    itself (k = 1) is returned unchanged, as it is reported everywhere else.
     """
-    return reliability if math.isnan(reliability) else max(0.0, reliability)
+    reliability = spearman_brown(icc, k)
+    if k == 1 or math.isnan(reliability):
+        return reliability
+    return max(0.0, reliability)
 
 
 def _nanmean(values) -> float:
@@ -350,9 +354,9 @@ def analyse_noise(
         winners_curse_per_seed=curse,
         winners_curse_archs=tuple(str(archs[row]) for row, _ in winners),
         ranking_seeds=ranking_seeds,
-        icc_ranking=_at_least_zero(spearman_brown(icc.icc, ranking_seeds)),
-        icc_ranking_ci=(_at_least_zero(spearman_brown(icc.ci[0], ranking_seeds)),
-                        _at_least_zero(spearman_brown(icc.ci[1], ranking_seeds))),
+        icc_ranking=_average_reliability(icc.icc, ranking_seeds),
+        icc_ranking_ci=(_average_reliability(icc.ci[0], ranking_seeds),
+                        _average_reliability(icc.ci[1], ranking_seeds)),
         winners_curse_ranking=winners_curse_of_means(matrix, ranking_seeds) if matrix.shape[1] else math.nan,
         top_gap=top_gap,
         delta=chosen_delta,

@@ -65,6 +65,8 @@ class Thresholds:
 DEFAULT_THRESHOLDS = Thresholds()
 # Beyond this many seeds per architecture the fix suggests calling the difference a tie.
 MANY_SEEDS = 10
+# Above this many seeds the fix states a bound, because that many seeds per architecture is not practical advice.
+MAX_SEEDS_SHOWN = 1000
 
 
 @dataclass(frozen=True)
@@ -205,8 +207,12 @@ def noise_verdict(noise: NoiseResult, thresholds: Thresholds) -> Verdict:
             fix = (f"Average more than {ranked} seeds per architecture or re-evaluate the top candidates with more "
                    "seeds, and report architectures within one noise floor of the best as tied")
         if math.isfinite(noise.seeds_needed):
-            fix += (f" (about {noise.seeds_needed:.0f} seeds per architecture separate a difference of "
-                    f"{noise.delta:.3g} at 80% power)")
+            if noise.seeds_needed > MAX_SEEDS_SHOWN:
+                fix += (f" (more than {MAX_SEEDS_SHOWN:,} seeds per architecture would be needed to separate a "
+                        f"difference of {noise.delta:.3g} at 80% power)")
+            else:
+                fix += (f" (about {noise.seeds_needed:.0f} seeds per architecture separate a difference of "
+                        f"{noise.delta:.3g} at 80% power)")
         fix += "."
         if ranked == 1 and math.isfinite(noise.seeds_needed) and noise.seeds_needed > MANY_SEEDS:
             fix += " A difference that costs that many seeds is better reported as a tie."

@@ -215,7 +215,7 @@ class PickOutcome:
     mean_other_seeds: float  # mean over the seeds the learner did not see
     rank_other_seeds: int
     n_archs: int
-    tied_one_seed: int = 0  # other architectures with exactly the same score on the seed the learner saw
+    tied_labels: tuple[str, ...] = ()  # other architectures with exactly the same score on the seed the learner saw
 
 
 def one_seed_view(scores: SeedScores, seed_position: int = 0) -> pd.DataFrame:
@@ -243,7 +243,8 @@ def reveal_pick(scores: SeedScores, label: str, seed_position: int = 0) -> PickO
         arch=scores.archs[index], label=label, one_seed=float(frame.at[index, "one"]),
         rank_one_seed=int(frame.at[index, "rank_one"]), mean_other_seeds=float(frame.at[index, "rest"]),
         rank_other_seeds=int(frame.at[index, "rank_rest"]), n_archs=len(frame),
-        tied_one_seed=int((frame["one"] == frame.at[index, "one"]).sum()) - 1,
+        tied_labels=tuple(scores.labels[i] for i in np.flatnonzero(frame["one"].to_numpy() == frame.at[index, "one"])
+                          if i != index),
     )
 
 
@@ -274,9 +275,14 @@ def curse_sentence(effects: pd.DataFrame, n_seeds: int) -> str:
     if math.isnan(curse):
         return (f"With all {n_seeds} seeds used for ranking, no seed is left to re-evaluate on, "
                 "so the winner's curse cannot be measured here.")
-    verb = "falls" if curse > 0 else "rises"
-    sentence = (f"Ranked by {n_seeds} seed{'s' if n_seeds > 1 else ''}, the winner's score {verb} by "
-                f"{points(curse, 2)} on average when it is re-evaluated on the other seeds")
+    ranked = f"Ranked by {n_seeds} seed{'s' if n_seeds > 1 else ''}"
+    if round(100 * curse, 2) == 0:
+        sentence = (f"{ranked}, the winner's score stays the same on average (within 0.005 points) when it is "
+                    "re-evaluated on the other seeds")
+    else:
+        verb = "falls" if curse > 0 else "rises"
+        sentence = (f"{ranked}, the winner's score {verb} by {points(curse, 2)} on average when it is "
+                    "re-evaluated on the other seeds")
     one = effects.set_index("n_seeds").loc[1, "winners_curse"]
     if n_seeds > 1 and not math.isnan(one):
         # Compared as shown (points, 2 decimals), so two numbers that print alike are called the same.
@@ -336,8 +342,9 @@ def pick_sentence(outcome: PickOutcome) -> str:
     change = outcome.mean_other_seeds - outcome.one_seed
     direction = "falls" if change < 0 else "rises"
     seen = percent(outcome.one_seed, 2)
-    if outcome.tied_one_seed:
-        others = "1 other" if outcome.tied_one_seed == 1 else f"{outcome.tied_one_seed} others"
+    if outcome.tied_labels:
+        names = list(outcome.tied_labels)
+        others = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         seen += f", tied with {others}; ties are ordered by label"
     return (f"You picked {outcome.label}: rank {outcome.rank_one_seed} of {outcome.n_archs} on the seed you saw "
             f"({seen}). On the other seeds it averages {percent(outcome.mean_other_seeds, 2)}"

@@ -141,15 +141,17 @@ def task_input_shape(task: str) -> tuple[tuple[int, ...], int]:
 
 
 @st.cache_data(show_spinner="Rendering the report...", max_entries=8)
-def report_text(db: str, experiment_id: str, n_trials: int, fmt: str, with_figures: bool = True) -> str:
+def report_text(db: str, experiment_id: str, n_trials: int, fmt: str, with_figures: bool = True,
+                ranking_seeds: int | None = None) -> str:
     """Return the experiment's report as Markdown (`fmt='md'`) or standalone HTML (`fmt='html'`).
 
     The HTML embeds the plotly.js bundle (about 4 MB) when `with_figures`, so it works offline.
+    `ranking_seeds` overrides the seeds the search ranked by, as on the Noise page.
     """
     from nasdiag.report import render_html, render_markdown
     from nasdiag.viz import diagnosis_figures
 
-    outcome = diagnosis(db, experiment_id, n_trials)
+    outcome = diagnosis(db, experiment_id, n_trials, ranking_seeds=ranking_seeds)
     if outcome.diagnosis is None:
         raise ValueError(f"experiment {experiment_id} has no diagnosis: {outcome.error}")
     experiment = get_experiment(db, experiment_id)

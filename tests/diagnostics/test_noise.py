@@ -204,5 +204,7 @@ def test_analyse_noise_reports_the_ranking_seeds():
     tied = analyse_noise(noisy, "target", rng=np.random.default_rng(0), ranking_seeds=2, n_resamples=50)
     assert tied.icc.icc < 0
     assert tied.icc_ranking == 0.0
+    one = analyse_noise(noisy, "target", rng=np.random.default_rng(0), ranking_seeds=1, n_resamples=50)
+    assert one.icc_ranking == one.icc.icc  # ICC(1) is reported as it is
     with pytest.raises(ValueError, match="ranking_seeds"):
         analyse_noise(table, "target", rng=np.random.default_rng(0), ranking_seeds=0)

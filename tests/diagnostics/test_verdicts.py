@@ -186,6 +186,7 @@ def test_proxy_top_checks_judged_when_spread():
 def test_fix_calls_an_expensive_difference_a_tie():
     verdict = diagnose(_clean(noise_sd=0.05), n_resamples=100).verdicts["noise"]
     assert "better reported as a tie" in verdict.fix
+    assert "more than 1,000 seeds per architecture would be needed" in verdict.fix  # 3,164 by the t test
     cheap = diagnose(_clean(noise_sd=0.05), n_resamples=100, delta=0.2).noise
     assert cheap.seeds_needed <= 10
     from nasdiag.diagnostics.verdicts import noise_verdict

@@ -151,7 +151,7 @@ def test_reveal_pick_of_lucky_arch():
     assert outcome.rank_other_seeds == 3
     text = pick_sentence(outcome)
     assert "falls by 7.50 points" in text
-    assert outcome.tied_one_seed == 0
+    assert outcome.tied_labels == ()
     assert "tied" not in text
 
 
@@ -159,8 +159,8 @@ def test_reveal_pick_names_one_seed_ties():
     matrix = np.array([[0.9, 0.8], [0.9, 0.7], [0.9, 0.95], [0.5, 0.5]])
     outcome = reveal_pick(seed_scores(trials_from(matrix, ["a", "b", "c", "d"])), "arch 3")
     assert outcome.rank_one_seed == 3  # three-way tie on seed 0, ordered by label
-    assert outcome.tied_one_seed == 2
-    assert "rank 3 of 4 on the seed you saw (90.00%, tied with 2 others; ties are ordered by label)" in \
+    assert outcome.tied_labels == ("arch 1", "arch 2")
+    assert "rank 3 of 4 on the seed you saw (90.00%, tied with arch 1 and arch 2; ties are ordered by label)" in \
         pick_sentence(outcome)
 
 
@@ -199,6 +199,14 @@ def test_curse_sentence_direction_follows_sign():
     assert "cannot be measured" in curse_sentence(effects, 3)
     effects.loc[1, "winners_curse"] = -0.001
     assert "rises by 0.10 points" in curse_sentence(effects, 2)
+
+
+def test_curse_sentence_zero_stays_the_same():
+    effects = pd.DataFrame({"n_seeds": [1, 2], "n_subsets": [2, 1], "share_best": [0.5, 1.0],
+                            "distinct_winners": [2, 1], "winners_curse": [-3.7e-17, 0.004]})
+    text = curse_sentence(effects, 1)
+    assert "stays the same on average" in text
+    assert "rises" not in text
 
 
 def test_curse_sentence_equal_when_printed_alike():

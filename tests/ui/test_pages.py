@@ -188,3 +188,23 @@ def test_noise_ranking_seeds_control_rejudges(use_db):
         assert "as set on the Noise page" in " ".join(str(c.value) for c in app.caption), page
     slider = next(s for s in app.select_slider if s.label == "Seeds the search ranks by")
     assert slider.value == 3
+
+
+def test_overview_best_column_for_every_metric_name(store, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from nasdiag.cli import main
+
+    rng = np.random.default_rng(0)
+    rows = [{"arch": f"a{i}", "seed": s, "fidelity": "target", "metric": 0.9 + 0.005 * i + rng.normal(0, 0.003)}
+            for i in range(6) for s in range(3)]
+    path = tmp_path / "runs.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    assert main(["import", str(path), "--db", str(store.path), "--name", "imported"]) == 0
+    add_search_experiment(store, name="searched")
+    app = open_app()
+    table = app.dataframe[0].value
+    assert table["best"].notna().all()
+    assert table["metric"].nunique() == 2
+    assert (table["task"] != "None").all()

@@ -40,9 +40,11 @@ for row in experiments.itertuples():
     if outcome.diagnosis is not None:
         levels = {mode: level_badge(v.level, icon=False) for mode, v in outcome.diagnosis.verdicts.items()}
     rows.append({
-        "name": row.name, "status": row.status, "kind": row.kind, "task": row.task or "—",
+        "name": row.name, "status": row.status, "kind": row.kind, "task": row.task if pd.notna(row.task) and row.task else "—",
         "archs": int(row.n_archs), "seeds": int(row.n_seeds), "trials": int(row.n_trials),
-        f"best {row.metric_name}": row.best_target_metric,
+        # One column for every experiment: a column per metric name left other rows empty.
+        "metric": row.metric_name if pd.notna(row.metric_name) and row.metric_name else "metric",
+        "best": row.best_target_metric,
         "noise": levels["noise"], "proxy": levels["proxy"], "coverage": levels["coverage"],
         "created": pd.Timestamp(row.created_at).strftime("%Y-%m-%d %H:%M") if pd.notna(row.created_at) else "",
     })
@@ -53,11 +55,10 @@ current = selected_experiment(ids, default_experiment(experiments))
 st.subheader("Experiments")
 event = st.dataframe(
     table, hide_index=True, on_select="rerun", selection_mode="single-row", key="overview_table",
-    column_config={col: st.column_config.NumberColumn(format="%.4f") for col in table.columns
-                   if col.startswith("best ")},
+    column_config={"best": st.column_config.NumberColumn(format="%.4f")},
 )
 st.caption("**How to read this:** one row per search or import; *best* is the best architecture's mean "
-           "target metric over its seeds; the last three columns are the verdicts. Click a row to open it.")
+           "target value of its *metric* over its seeds; the last three columns are the verdicts. Click a row to open it.")
 picked = event.selection.rows if event is not None else []
 if picked and ids[picked[0]] != current:
     select_experiment(ids[picked[0]])

@@ -17,6 +17,7 @@ from nasdiag.ui.components import (
     show_notes,
     verdict_box,
 )
+from nasdiag.ui.state import ranking_seeds_key
 
 st.title("Report")
 
@@ -50,12 +51,16 @@ stem = re.sub(r"[^A-Za-z0-9_-]+", "_", context.name).strip("_") or context.exper
 with_figures = st.toggle("Include the figures in the HTML (adds about 4 MB, works offline)", value=True,
                          key="report_figures")
 columns = st.columns(2)
+# The downloads judge the same ranking as the page (the Noise page's choice, if any).
+ranking_seeds = st.session_state.get(ranking_seeds_key(context.experiment_id))
 columns[0].download_button(
-    "Download Markdown", data.report_text(context.db, context.experiment_id, context.n_trials, "md"),
+    "Download Markdown",
+    data.report_text(context.db, context.experiment_id, context.n_trials, "md", ranking_seeds=ranking_seeds),
     file_name=f"nasdiag-{stem}.md", mime="text/markdown", key="download_md")
 # The HTML (with the plotly.js bundle and every figure) is rendered only when the button is
 # clicked, on Streamlit's download thread, so opening the page does not wait for it.
 columns[1].download_button(
     "Download HTML",
-    functools.partial(data.report_text, context.db, context.experiment_id, context.n_trials, "html", with_figures),
+    functools.partial(data.report_text, context.db, context.experiment_id, context.n_trials, "html", with_figures,
+                      ranking_seeds=ranking_seeds),
     file_name=f"nasdiag-{stem}.html", mime="text/html", key="download_html")

@@ -113,8 +113,10 @@ ranked_before = st.session_state.get("run_rank_seeds")
 if ranked_before is not None and (ranked_before > seeds or ranked_before == st.session_state.get(SEEDS_BEFORE_KEY)):
     st.session_state["run_rank_seeds"] = int(seeds)
 st.session_state[SEEDS_BEFORE_KEY] = int(seeds)
+if "run_rank_seeds" not in st.session_state:
+    st.session_state["run_rank_seeds"] = int(seeds)  # set here, not as value=, which Streamlit would warn about
 rank_seeds = int(noise_setup[1].number_input(
-    "Rank by the first N seeds", min_value=1, max_value=int(seeds), value=int(seeds), key="run_rank_seeds",
+    "Rank by the first N seeds", min_value=1, max_value=int(seeds), key="run_rank_seeds",
     help="The strategy ranks each architecture by the mean of its first N seeds. Fewer than all seeds "
          "mimics a search that ranks single runs; the other seeds show how much that ranking is luck."))
 
@@ -128,9 +130,14 @@ try:
 except SearchSetupError as error:
     st.error(f"This search cannot start: {error}")
     st.stop()
-ranking = "every seed" if config.ranking_seeds == config.seeds else f"the first {config.ranking_seeds} of {config.seeds} seeds"
+if config.seeds == 1:
+    ranking = "its single seed"
+elif config.ranking_seeds == config.seeds:
+    ranking = f"the mean of all {config.seeds} seeds"
+else:
+    ranking = f"the mean of the first {config.ranking_seeds} of {config.seeds} seeds"
 st.info(f"Cost estimate: {estimate.describe()} on {request.workers or 'all'} CPU worker(s); the strategy ranks by "
-        f"the mean of {ranking}, {config.data_order} data order. "
+        f"{ranking}, {config.data_order} data order. "
         f"Experiment id {config.experiment_id()}: starting the same setup again resumes it.")
 
 if st.button("Start search", type="primary", key="start_search"):
