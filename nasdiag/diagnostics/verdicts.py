@@ -310,8 +310,9 @@ def coverage_verdict(coverage: CoverageResult, thresholds: Thresholds, noise_flo
         fix = "; ".join(fixes)
         return Verdict(
             "coverage", INSUFFICIENT,
-            f"{coverage.n_sampled_archs} sampled architectures (at least {thresholds.min_sampled_archs} are needed), "
-            f"{len(coverage.baselines)} baselines and {'a' if has_rf else 'no'} receptive-field check at "
+            f"{coverage.n_sampled_archs} sampled architectures"
+            + (f" (at least {thresholds.min_sampled_archs} are needed)" if too_few else "")
+            + f", {len(coverage.baselines)} baselines and {'a' if has_rf else 'no'} receptive-field check at "
             f"{coverage.fidelity!r}.",
             fix[0].upper() + fix[1:] + ".",
         )

@@ -136,8 +136,23 @@ def build_parsed(raw: RawImport, *, on_duplicate: str = "keep_last") -> ParsedIm
         config=dict(raw.config),
         report=report,
         proxy_fidelities=tuple(raw.proxy_fidelities),
-        target_fidelity=raw.target_fidelity,
+        target_fidelity=raw.target_fidelity or _chosen_target(trials),
     )
+
+
+def _chosen_target(trials: pd.DataFrame) -> str | None:
+    """Return the target fidelity `diagnose` would choose, so the stored best value is a target value.
+
+    Without a recorded target, the experiment list would average an architecture's metric over
+    every fidelity, proxies included.
+    """
+    from nasdiag.diagnostics.diagnosis import choose_fidelities
+
+    usable = trials.loc[trials["fidelity"].notna()]
+    if usable.empty:
+        return None
+    _, target, _ = choose_fidelities(usable, None, None)
+    return target
 
 
 def _typed_trials(frame: pd.DataFrame) -> pd.DataFrame:

@@ -140,3 +140,17 @@ def test_cli_import_error_exits_2(tmp_path, capsys):
     code = main(["import", str(path), "--db", str(tmp_path / "test.duckdb"), "--option", "fidelity=target"])
     assert code == 0
     assert "format: table (detected)" in capsys.readouterr().out
+
+
+def test_long_table_gets_the_target_diagnose_chooses(tmp_path):
+    """With no target recorded, the best value in the list is a target mean, not a mean over proxy and target."""
+    rows = ["arch,seed,fidelity,metric"]
+    for arch, proxy, target in (("a", 0.95, 0.80), ("b", 0.60, 0.90)):
+        for seed in (0, 1):
+            rows += [f"{arch},{seed},proxy,{proxy}", f"{arch},{seed},target,{target}"]
+    path = tmp_path / "runs.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _, experiment_id = run_import(path, db_path=tmp_path / "test.duckdb")
+    experiments = Store(tmp_path / "test.duckdb").list_experiments().set_index("experiment_id")
+    assert experiments.loc[experiment_id, "target_fidelity"] == "target"
+    assert experiments.loc[experiment_id, "best_target_metric"] == pytest.approx(0.90)
