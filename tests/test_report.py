@@ -90,9 +90,9 @@ def test_html_rejects_unknown_js_mode(diagnosis):
 
 def test_report_names_the_ranking_seeds():
     trials = make_trials(np.random.default_rng(0), n_archs=40, noise_sd=0.1)
-    one = render_markdown(diagnose(trials, n_resamples=100), {"title": "t"})
+    single = render_markdown(diagnose(trials, n_resamples=100), {"title": "t"})
     three = diagnose(trials, n_resamples=100, ranking_seeds=3)
     text = render_markdown(three, {"title": "t"})
-    assert "ICC(3) of the search's ranking by the mean of 3 seeds" not in one
+    assert "ICC(3) of the search's ranking by the mean of 3 seeds" not in single
     assert "ICC(3) of the search's ranking by the mean of 3 seeds" in text
     assert f"seeds | {three.noise.icc_ranking:.3g} [" in text

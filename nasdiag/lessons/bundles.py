@@ -27,6 +27,7 @@ class LessonData:
     curves: pd.DataFrame
     context: dict[str, Any]  # keyword arguments for nasdiag.diagnostics.diagnose
     fidelities: tuple[dict[str, Any], ...]  # Fidelity.to_dict() dicts, proxies first, target last
+    data_order: str = "varied"  # the search's data order: "varied" (shuffled per seed) or "fixed"
 
 
 def bundle_folder(lesson: str, variant: str, root: Path = LESSONS_DIR) -> Path:
@@ -70,4 +71,5 @@ def load_lesson_data(store: Store, experiment_id: str, *, source: str) -> Lesson
         curves=curves,
         context=context,
         fidelities=tuple(config.get("fidelities") or ()),
+        data_order=str(config.get("data_order") or "varied"),
     )

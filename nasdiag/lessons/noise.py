@@ -286,10 +286,10 @@ def curse_sentence(effects: pd.DataFrame, n_seeds: int) -> str:
     one = effects.set_index("n_seeds").loc[1, "winners_curse"]
     if n_seeds > 1 and not math.isnan(one):
         # Compared as shown (points, 2 decimals), so two numbers that print alike are called the same.
-        shown, shown_one = abs(round(100 * curse, 2)), abs(round(100 * one, 2))
-        if shown < shown_one:
+        printed, printed_one = abs(round(100 * curse, 2)), abs(round(100 * one, 2))
+        if printed < printed_one:
             sentence += f", less than the {points(one, 2)} with 1 seed"
-        elif shown > shown_one:
+        elif printed > printed_one:
             sentence += f", more than the {points(one, 2)} with 1 seed"
         else:
             sentence += ", the same as with 1 seed"

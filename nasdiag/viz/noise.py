@@ -36,8 +36,8 @@ def seed_spread_data(noise: NoiseResult, top_k: int = 10) -> SeedSpread:
 def plot_seed_spread(noise: NoiseResult, top_k: int = 10, metric_name: str = "metric") -> go.Figure:
     """Top architectures: mean with 95% t-interval, each seed as a point, a noise-floor band around the best."""
     data = seed_spread_data(noise, top_k)
-    shown = len(data.archs)
-    title = f"Seed spread of the top {shown} architectures" if shown != 1 else "Seed spread of the best architecture"
+    count = len(data.archs)
+    title = f"Seed spread of the top {count} architectures" if count != 1 else "Seed spread of the best architecture"
     x_title, y_title = "architecture", metric_name
     if not data.archs:
         return empty_figure(title, x_title, y_title, "No architectures at this fidelity.")

@@ -185,10 +185,11 @@ def test_winners_curse_of_means_known_answer():
     assert math.isnan(winners_curse_of_means(matrix, 3))  # no seed left to re-evaluate on
 
 
-def test_winners_curse_of_means_skips_archs_missing_a_seed():
+def test_curse_of_means_skips_incomplete_archs():
     matrix = np.array([[5.0, 5.0, np.nan], [1.0, 2.0, 3.0], [2.0, 1.0, 1.0]])
-    # a0 has no third seed, so it can win no subset: it has no seed left over for (0,1) and lacks seed 2 otherwise.
-    # (0,1): a2 1.5 vs a1 1.5 -> a1 (first), drop 1.5 - 3 = -1.5. (0,2): a1 2 -> drop 0. (1,2): a1 2.5 -> drop 1.5.
+    # a0 has no seed 2, so it wins no subset: seeds (0,1) leave it nothing to re-evaluate on.
+    # Seeds (0,1): a1 and a2 tie at 1.5, a1 wins (first), drop 1.5 - 3 = -1.5.
+    # Seeds (0,2): a1 wins with 2, drop 0. Seeds (1,2): a1 wins with 2.5, drop 1.5.
     assert winners_curse_of_means(matrix, 2) == pytest.approx(0.0)
 
 
@@ -204,7 +205,7 @@ def test_analyse_noise_reports_the_ranking_seeds():
     tied = analyse_noise(noisy, "target", rng=np.random.default_rng(0), ranking_seeds=2, n_resamples=50)
     assert tied.icc.icc < 0
     assert tied.icc_ranking == 0.0
-    one = analyse_noise(noisy, "target", rng=np.random.default_rng(0), ranking_seeds=1, n_resamples=50)
-    assert one.icc_ranking == one.icc.icc  # ICC(1) is reported as it is
+    single = analyse_noise(noisy, "target", rng=np.random.default_rng(0), ranking_seeds=1, n_resamples=50)
+    assert single.icc_ranking == single.icc.icc  # ICC(1) is reported as it is
     with pytest.raises(ValueError, match="ranking_seeds"):
         analyse_noise(table, "target", rng=np.random.default_rng(0), ranking_seeds=0)

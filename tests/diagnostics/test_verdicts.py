@@ -42,20 +42,20 @@ def test_noise_fires_on_large_seed_noise():
 
 def test_mean_of_seeds_is_judged_by_its_reliability():
     """Ranked by the mean of 3 seeds, single-seed agreement is reported but not judged; ICC(3) is."""
-    one = diagnose(_clean(noise_sd=0.05), n_resamples=200)
+    single = diagnose(_clean(noise_sd=0.05), n_resamples=200)
     three = diagnose(_clean(noise_sd=0.05), n_resamples=200, ranking_seeds=3)
     checks = {check.name: check for check in three.verdicts["noise"].checks}
     assert checks["seed_tau_top"].level == OK
     assert "not judged" in checks["seed_tau_top"].message
-    assert checks["seed_tau_top"].value == pytest.approx(one.noise.rank_tau_top)
-    icc1 = one.noise.icc.icc
+    assert checks["seed_tau_top"].value == pytest.approx(single.noise.rank_tau_top)
+    icc1 = single.noise.icc.icc
     assert checks["icc"].value == pytest.approx(3 * icc1 / (1 + 2 * icc1))
-    assert checks["icc"].value > {c.name: c for c in one.verdicts["noise"].checks}["icc"].value
+    assert checks["icc"].value > {c.name: c for c in single.verdicts["noise"].checks}["icc"].value
     assert "ICC(3)" in three.verdicts["noise"].summary
     assert "Average more than 3 seeds" in three.verdicts["noise"].fix
 
 
-def test_ranking_seeds_above_the_data_are_lowered_with_a_note():
+def test_ranking_seeds_capped_with_note():
     diagnosis = diagnose(_clean(), n_resamples=100, ranking_seeds=10)
     assert diagnosis.noise.ranking_seeds == 3
     assert any("Ranking seeds 10 is more than the 3 seeds" in note for note in diagnosis.notes)

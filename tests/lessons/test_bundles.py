@@ -168,6 +168,8 @@ def test_one_seed_ranking_fails_noise(lessons):
 
 
 def test_three_seed_ranking_passes_noise(lessons):
+    assert lessons["noise", "fixed"].data_order == "fixed"
+    assert lessons["noise", "varied"].data_order == "varied"
     diagnosis = diagnosis_of(lessons["noise", "fixed"])
     assert diagnosis.noise.ranking_seeds == 3
     verdict = diagnosis.verdicts["noise"]

@@ -36,9 +36,9 @@ CROSS_CPU_TOLERANCE = 0.006
 def tolerance_for(folder) -> float:
     """0 when the bundle records the torch build and CPU capability of this machine, else the cross-CPU bound."""
     header = json.loads((folder / "experiment.json").read_text(encoding="utf-8"))
-    made = header.get("provenance") or {}
-    here = {"torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability()}
-    return 1e-9 if all(made.get(key) == value for key, value in here.items()) else CROSS_CPU_TOLERANCE
+    recorded = header.get("provenance") or {}
+    local = {"torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+    return 1e-9 if all(recorded.get(key) == value for key, value in local.items()) else CROSS_CPU_TOLERANCE
 
 
 @pytest.mark.slow

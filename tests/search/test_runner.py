@@ -126,8 +126,8 @@ def test_cancel_request_stops_search(tmp_path):
     assert store.trial_count(summary.experiment_id) < 6 * 2
 
 
-def test_rank_seeds_tells_the_mean_of_the_first_seeds(tmp_path):
-    """With rank_seeds=1 the strategy sees seed 0 only; the other seed is trained for the noise figures."""
+def test_rank_seeds_scores_first_seeds(tmp_path):
+    """With rank_seeds=1 the strategy is given seed 0's metric; the other seed only measures the noise."""
     store = Store(tmp_path / "db.duckdb")
     summary = run_search(_config(proxies=[], rank_seeds=1), store, executor=InlineExecutor())
     trials = store.load_trials(summary.experiment_id)

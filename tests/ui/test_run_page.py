@@ -51,7 +51,7 @@ def test_noise_setup_reaches_the_command_and_the_id(db_path, user_dirs):
     app.number_input(key="run_seeds").set_value(5).run()  # ranked by all seeds: follows the count
     assert app.number_input(key="run_rank_seeds").value == 5
     app.number_input(key="run_rank_seeds").set_value(3).run()
-    app.number_input(key="run_seeds").set_value(2).run()  # fewer seeds than the rank input holds
+    app.number_input(key="run_seeds").set_value(2).run()  # fewer seeds than the rank input contains
     assert not app.exception, app.exception
     assert app.number_input(key="run_rank_seeds").value == 2
 

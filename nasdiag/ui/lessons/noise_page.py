@@ -23,6 +23,7 @@ from nasdiag.lessons.noise import (
     tie_sentence,
 )
 from nasdiag.ui import data
+from nasdiag.ui.components import seeds_text
 from nasdiag.ui.lessons import common
 
 LESSON = "noise"
@@ -65,12 +66,8 @@ def show_seed_control(lesson_data: LessonData, key: str) -> None:
                                            "rank_n": "rank", "rank_all": "rank, all seeds"}), key=f"{key}_table")
     outcome = data.diagnosis(common.database(), lesson_data.experiment_id, n_trials, ranking_seeds=n_seeds)
     if outcome.diagnosis is not None:
-        st.markdown(f"**The noise verdict for a search that ranks by {_by(n_seeds)}:**")
+        st.markdown(f"**The noise verdict for a search that ranks by {seeds_text(n_seeds)}:**")
         common.verdict_box(outcome.diagnosis.verdicts["noise"])
-
-
-def _by(n_seeds: int) -> str:
-    return "1 seed" if n_seeds == 1 else f"the mean of {n_seeds} seeds"
 
 
 def show_failure_and_fix(failure: LessonData, fix: LessonData) -> None:
@@ -78,23 +75,15 @@ def show_failure_and_fix(failure: LessonData, fix: LessonData) -> None:
     columns = st.columns(2)
     for column, (title, shown) in zip(columns, (("The failure", failure), ("The fix", fix)), strict=True):
         ranked = int(shown.context.get("ranking_seeds", 1))
-        order = "fixed" if _data_order(shown) == "fixed" else "shuffled"
+        order = "fixed" if shown.data_order == "fixed" else "shuffled"
         with column:
             st.subheader(title)
-            st.markdown(f"Ranked by **{_by(ranked)}**, {order} data order.")
+            st.markdown(f"Ranked by **{seeds_text(ranked)}**, {order} data order.")
             outcome = data.diagnosis(common.database(), shown.experiment_id, len(shown.trials))
             if outcome.diagnosis is not None:
                 common.verdict_box(outcome.diagnosis.verdicts["noise"])
             else:
                 st.error(outcome.error)
-
-
-def _data_order(lesson_data: LessonData) -> str:
-    """Return 'fixed' when every trial used data-order seed 0 and the seeds vary, else 'varied'."""
-    trials = lesson_data.trials
-    if "data_seed" in trials.columns and trials["seed"].nunique() > 1 and (trials["data_seed"] == 0).all():
-        return "fixed"
-    return "varied"
 
 
 st.title("Lesson 3: evaluation noise")

@@ -16,6 +16,7 @@ from nasdiag.ui.components import (
     current_experiment,
     follow_selection,
     metric_axis_label,
+    seeds_text,
     show_notes,
     verdict_box,
 )
@@ -81,10 +82,9 @@ else:
 columns[2].metric("Seed-vs-seed tau (top)", "—" if math.isnan(noise.rank_tau_top) else f"{noise.rank_tau_top:.2f}",
                   help=f"Kendall tau-b between seeds among the {noise.top_label}; over all "
                        f"architectures {noise.rank_tau_all:.2f}.")
-by = "one seed" if noise.ranking_seeds == 1 else f"the mean of {noise.ranking_seeds} seeds"
 curse = noise.winners_curse_ranking
 columns[3].metric("Winner's curse" if noise.ranking_seeds == 1 else f"Winner's curse, mean of {noise.ranking_seeds}", "—" if math.isnan(curse) else f"{curse:.4f}",
-                  help=f"Expected drop of the best architecture by {by} when re-evaluated on its other seeds, "
+                  help=f"Expected drop of the best architecture by {seeds_text(noise.ranking_seeds)} when re-evaluated on its other seeds, "
                        "in metric units" + (" (no seed is left over to re-evaluate on)." if math.isnan(curse) else "."))
 st.caption(f"Measured at fidelity {noise.fidelity!r} over {noise.n_archs} architectures, "
            f"{noise.n_multi_seed_archs} of them with 2 or more seeds (at most {noise.max_seeds}). "
